@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { type AppConfig, IdempotencyInterceptor, PlatformModule, ProblemFilter } from '@app/platform';
+import { AuthGuard, IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
+import { ApiKeysController } from './identity/api-keys.controller.js';
+import { OrgsController } from './identity/orgs.controller.js';
+import { OpsController } from './ops/ops.controller.js';
+import { SandboxClockController } from './sandbox/clock.controller.js';
+
+/** Every entity any context maps; the data source loads them all. */
+export const ENTITIES = [...IDENTITY_ENTITIES];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot({ config, processName: 'ipv4m-api', entities: ENTITIES }), IdentityModule],
+      controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { type AppConfig, JsonLogger, Metrics } from '@app/platform';
+import { AppModule } from './app.module.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export interface ApiAppOptions {
+  /** Serve Swagger UI at /docs (needs @fastify/static, which Jest cannot load); else /docs is the JSON. */
+  readonly swaggerUi?: boolean;
+}
+
+/** Builds the HTTP API (not listening yet): used by main.ts and by the end-to-end tests alike. */
+export async function createApiApp(config: AppConfig, o: ApiAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: 1024 * 1024,
+    // A caller's X-Request-Id is kept when sane, so a request can be followed across systems.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new JsonLogger(config.logLevel, 'api'),
+    rawBody: true,
+    bufferLogs: false,
+  });
+  app.enableShutdownHooks();
+
+  const metrics = app.get(Metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const document = openApiDocument(app);
+  if (o.swaggerUi) {
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  } else {
+    fastify.get('/docs', async () => document);
+    fastify.get('/docs/openapi.json', async () => document);
+  }
+  await app.init();
+  return app;
+}
+
+export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('IPv4 marketplace API')
+    .setDescription('Leasing and transfer of IPv4 address space: see API.md for the contract.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key or the platform admin token' })
+    .addSecurityRequirements('bearer')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

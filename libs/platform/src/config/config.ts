@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The process's settings (API.md "Running"), validated once at boot. Nothing else in the
+ * code base reads process.env: everything takes an AppConfig.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
+  );
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/ipv4market'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores')
+      .default('ipv4m'),
+    PLATFORM_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    REGISTRY_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
+    PAYMENTS_PROVIDER: z.enum(['manual', 'stripe']).default('manual'),
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    STRIPE_API_BASE: url(['http:', 'https:']).optional(),
+    SANDBOX_TIME_TRAVEL: booleanFlag.default(false),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.PLATFORM_ADMIN_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['PLATFORM_ADMIN_TOKEN'], message: 'is required when NODE_ENV=production' });
+    }
+    if (c.PAYMENTS_PROVIDER === 'stripe') {
+      for (const key of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when PAYMENTS_PROVIDER=stripe' });
+      }
+    }
+    if (c.SANDBOX_TIME_TRAVEL && c.REGISTRY_MODE !== 'sandbox') {
+      ctx.addIssue({ code: 'custom', path: ['SANDBOX_TIME_TRAVEL'], message: 'may only be true when REGISTRY_MODE=sandbox' });
+    }
+    if (c.SANDBOX_TIME_TRAVEL && c.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['SANDBOX_TIME_TRAVEL'], message: 'may not be true when NODE_ENV=production' });
+    }
+  });
+
+export interface AppConfig {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  /** The platform admin's bearer token. */
+  readonly platformAdminToken: string;
+  /** True when the token was generated at start-up (and must be shown to the operator). */
+  readonly platformAdminTokenGenerated: boolean;
+  readonly registryMode: 'sandbox' | 'live';
+  readonly paymentsProvider: 'manual' | 'stripe';
+  readonly stripe: { readonly secretKey?: string; readonly webhookSecret?: string; readonly apiBase?: string };
+  readonly sandboxTimeTravel: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly workerConcurrency: number;
+  readonly outboxPollMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming each bad setting. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  // An empty value means "not set", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const got = key in cleaned ? ` (got ${JSON.stringify(redact(key, cleaned[key]))})` : '';
+      return `${key} ${issue.message}${got}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    nodeEnv: c.NODE_ENV,
+    port: c.PORT,
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
+    platformAdminToken: c.PLATFORM_ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),
+    platformAdminTokenGenerated: !c.PLATFORM_ADMIN_TOKEN,
+    registryMode: c.REGISTRY_MODE,
+    paymentsProvider: c.PAYMENTS_PROVIDER,
+    stripe: { secretKey: c.STRIPE_SECRET_KEY, webhookSecret: c.STRIPE_WEBHOOK_SECRET, apiBase: c.STRIPE_API_BASE },
+    sandboxTimeTravel: c.SANDBOX_TIME_TRAVEL,
+    logLevel: c.LOG_LEVEL,
+    workerConcurrency: c.WORKER_CONCURRENCY,
+    outboxPollMs: c.OUTBOX_POLL_MS,
+  };
+}
+
+function redact(key: string, value: string | undefined): string | undefined {
+  return /TOKEN|SECRET|KEY$/.test(key) && value ? '***' : value;
+}
+
+/** Loads the config or ends the process with the one-line reason: for main() functions only. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

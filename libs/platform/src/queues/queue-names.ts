@@ -1,0 +1,25 @@
+/**
+ * Every queue and job name in the system, in one place.
+ *
+ * WARNING: these names are stored in Redis (waiting and delayed jobs) and in the outbox
+ * table. Renaming one strands the work already queued under the old name: add the new
+ * name, drain the old one, then remove it, in that order, over two releases.
+ *
+ * BullMQ refuses job ids that are integers or contain exactly one ':'; ids here are
+ * 'outbox-<row id>' or '<kind>:<id>:<step>' (two colons are allowed).
+ */
+export const QUEUES = {
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Job name -> the queue it runs on. Each job name has exactly one handler in the worker. */
+export const JOBS = {
+  /** Re-computes the audit log's hash chain and records the result. */
+  'audit.verify-chain': QUEUES.maintenance,
+} as const satisfies Record<string, QueueName>;
+export type JobName = keyof typeof JOBS;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
