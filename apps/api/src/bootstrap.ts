@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { type AppConfig, JsonLogger, Metrics } from '@app/platform';
+import { type AppConfig, JsonLogger, Metrics, PROBLEM_CONTENT_TYPE, ProblemError, toProblemBody } from '@app/platform';
 import { AppModule } from './app.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -22,7 +22,16 @@ export async function createApiApp(config: AppConfig, o: ApiAppOptions = {}): Pr
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Request logs in the same JSON shape as JsonLogger's: level names, ISO times, the service.
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            base: { service: 'api' },
+            formatters: { level: (label: string) => ({ level: label }) },
+            timestamp: () => `,"time":"${new Date().toISOString()}"`,
+          },
     trustProxy: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -36,6 +45,16 @@ export async function createApiApp(config: AppConfig, o: ApiAppOptions = {}): Pr
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+  });
+  // The API speaks JSON: a body of any other type is refused before it is parsed (Nest would
+  // otherwise accept form posts and read text/plain as a string).
+  fastify.addHook('onRequest', async (req, reply) => {
+    if (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && !req.headers['transfer-encoding'])) return;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+      const problem = new ProblemError(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
+      return reply.status(415).header('content-type', PROBLEM_CONTENT_TYPE).send(toProblemBody(problem, req.id));
+    }
   });
   fastify.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(

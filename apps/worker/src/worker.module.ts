@@ -1,29 +1,33 @@
-import { type DynamicModule, Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
+import type { Redis } from 'ioredis';
 import { type AppConfig, JOBS, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
 import { IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 
 const ENTITIES = [...IDENTITY_ENTITIES];
+const WORKER_REDIS = Symbol('WORKER_REDIS');
 
 @Module({})
-export class WorkerModule implements OnModuleInit, OnApplicationBootstrap {
+export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly handlers: JobHandlerRegistry,
     private readonly queues: QueueRegistry,
+    @Inject(WORKER_REDIS) private readonly redis: Redis,
   ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
+    const connection = createRedis(config.redisUrl, { name: 'ipv4m-worker' });
     return {
       module: WorkerModule,
       imports: [
         PlatformModule.forRoot({ config, processName: 'ipv4m-worker', entities: ENTITIES }),
-        BullModule.forRoot({ connection: createRedis(config.redisUrl, { name: 'ipv4m-worker' }), prefix: config.redisKeyPrefix }),
+        BullModule.forRoot({ connection, prefix: config.redisKeyPrefix }),
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
         IdentityModule,
       ],
-      providers: [OutboxRelay, MaintenanceProcessor, VerifyAuditChainHandler],
+      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, MaintenanceProcessor, VerifyAuditChainHandler],
     };
   }
 
@@ -37,5 +41,14 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap {
     await this.queues
       .queue(JOBS['audit.verify-chain'])
       .upsertJobScheduler('audit.verify-chain.hourly', { every: 3600_000 }, { name: 'audit.verify-chain', data: {} });
+  }
+
+  /**
+   * BullMQ never closes a connection it was handed (it is "shared"), so the one made above
+   * would keep the process alive after close(). The processor's worker closed before this
+   * (beforeApplicationShutdown); the queues on it send nothing more when they close.
+   */
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
   }
 }

@@ -30,7 +30,8 @@ export interface IssuedApiKey extends ApiKeyView {
   apiKey: string;
 }
 
-const pageKey = z.tuple([z.iso.datetime(), z.uuid()]);
+// Year 0000 passes the ISO check but PostgreSQL refuses it (a 500 for a crafted cursor).
+const pageKey = z.tuple([z.iso.datetime().refine((v) => !v.startsWith('0000-')), z.uuid()]);
 
 /** Organisations, API keys and who a bearer token is. */
 @Injectable()
@@ -117,7 +118,9 @@ export class IdentityService {
   }
 
   async listApiKeys(actor: Actor, orgId: string, page: PageQuery): Promise<Page<ApiKeyView>> {
-    if (!canSeeOrg(actor, orgId)) throw Problems.notFound('The organisation', 'ORG.NOT_FOUND');
+    if (!canSeeOrg(actor, orgId) || !(await this.db.getRepository(OrganisationEntity).existsBy({ id: orgId }))) {
+      throw Problems.notFound('The organisation', 'ORG.NOT_FOUND');
+    }
     const after = page.cursor ? decodeCursor(page.cursor, pageKey) : null;
     const rows: ApiKeyEntity[] = await this.db
       .getRepository(ApiKeyEntity)

@@ -92,7 +92,7 @@ export class AuditLog {
 
   /** Newest first; an organisation's admin sees its own rows, the platform sees all. */
   async list(actor: Actor, page: PageQuery): Promise<Page<AuditView>> {
-    const before = page.cursor ? BigInt(decodeCursor(page.cursor, z.tuple([z.string().regex(/^\d{1,19}$/)]))[0]) : null;
+    const before = page.cursor ? BigInt(decodeCursor(page.cursor, z.tuple([z.string().regex(/^\d{1,18}$/)]))[0]) : null;
     const rows: DbRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM audit_log
         WHERE ($1::uuid IS NULL OR org_id = $1) AND ($2::bigint IS NULL OR seq < $2)

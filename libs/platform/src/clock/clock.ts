@@ -43,7 +43,8 @@ export class SandboxClock extends Clock {
         { field: 'by', code: 'CLOCK.INVALID_DURATION', message: 'must be a positive ISO 8601 duration' },
       ]);
     }
-    const rows: { offset_ms: bigint }[] = await this.tx.manager().query(
+    // TypeORM answers an UPDATE with [returned rows, affected count], not the rows alone.
+    const [rows]: [{ offset_ms: bigint }[], number] = await this.tx.manager().query(
       'UPDATE sandbox_clock SET offset_ms = offset_ms + $1 RETURNING offset_ms',
       [ms],
     );

@@ -12,7 +12,7 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { Transactions } from '../database/transactions.js';
-import { ProblemError } from '../errors/problem.js';
+import { ProblemError, Problems } from '../errors/problem.js';
 import { canonicalJson, sha256Hex } from '../util/canonical-json.js';
 
 const IDEMPOTENT = Symbol('IDEMPOTENT');
@@ -42,6 +42,16 @@ export interface IdempotencyScoped {
 /** What identifies "the same request": method, path with query, and the body in canonical form. */
 export function requestHash(method: string, url: string, body: unknown): string {
   return sha256Hex(canonicalJson([method.toUpperCase(), url, body ?? null]));
+}
+
+/** A body too deeply nested to hash is no request any endpoint accepts: 422, never a 500. */
+function hashOrRefuse(method: string, url: string, body: unknown): string {
+  try {
+    return requestHash(method, url, body);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw Problems.validation([{ field: 'body', code: 'VALIDATION.TOO_DEEP', message: 'is nested too deeply' }]);
+  }
 }
 
 interface StoredRow {
@@ -83,7 +93,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ]);
     }
     const scope = req.actor?.idempotencyScope ?? 'anonymous';
-    const hash = requestHash(req.method, req.url, req.body);
+    const hash = hashOrRefuse(req.method, req.url, req.body);
     return from(
       this.transactions.tx(async (em) => {
         const claimed: unknown[] = await em.query(

@@ -1,7 +1,7 @@
 import { Body, Param, type PipeTransform, Query, applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiParam } from '@nestjs/swagger';
 import { z } from 'zod';
-import { type FieldError, Problems, ProblemError } from '../errors/problem.js';
+import { type FieldError, Problems } from '../errors/problem.js';
 
 /** Validates one part of the request against a zod schema; failures list every offending field. */
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
@@ -18,11 +18,14 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
 }
 
 export function fieldErrors(error: z.ZodError, location: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [location, ...issue.path.map(String)].join('.'),
-    code: `VALIDATION.${issue.code.toUpperCase()}`,
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = [location, ...issue.path.map(String)];
+    // One entry per unknown field, named like any other offending field.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), code: 'VALIDATION.UNKNOWN_FIELD', message: 'is not a known field' }));
+    }
+    return [{ field: at.join('.'), code: `VALIDATION.${issue.code.toUpperCase()}`, message: issue.message }];
+  });
 }
 
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -45,13 +48,3 @@ export class UuidPipe implements PipeTransform<string, string> {
 }
 export const IdParam = (name = 'id') => Param(name, new UuidPipe());
 export const ApiIdParam = (name = 'id') => ApiParam({ name, format: 'uuid' });
-
-/** A required body that is missing entirely is a validation error, not a crash. */
-export function requireObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ProblemError(422, 'REQUEST.VALIDATION_FAILED', 'Validation failed', 'body must be a JSON object', [
-      { field: 'body', code: 'VALIDATION.INVALID_TYPE', message: 'must be a JSON object' },
-    ]);
-  }
-  return value as Record<string, unknown>;
-}

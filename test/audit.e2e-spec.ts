@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuditLog } from '@app/identity';
+import { DataSource } from 'typeorm';
+import { type TestApp, startApi } from './support/app.js';
+import { baseEnv } from './support/test-env.js';
+
+const run = promisify(execFile);
+
+/**
+ * The audit log refuses UPDATE, DELETE and TRUNCATE; a row changed behind the trigger's back
+ * (by a superuser who disables it) is still found by the chain verifier.
+ */
+describe('audit log', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let audit: AuditLog;
+
+  beforeAll(async () => {
+    t = await startApi();
+    db = t.app.get(DataSource);
+    audit = t.app.get(AuditLog);
+    // A few rows of our own, so the chain is never empty here.
+    for (const name of ['audit-a', 'audit-b']) {
+      const res = await t.http
+        .post('/v1/orgs')
+        .set('authorization', `Bearer ${t.adminToken}`)
+        .send({ name: `${name}-${Date.now()}-${Math.random()}` });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function newestRow(): Promise<{ seq: bigint; action: string }> {
+    const [row] = await db.query('SELECT seq, action FROM audit_log ORDER BY seq DESC LIMIT 1');
+    return row;
+  }
+
+  it.each([
+    ['UPDATE', `UPDATE audit_log SET action = 'forged' WHERE seq = (SELECT max(seq) FROM audit_log)`],
+    ['DELETE', 'DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)'],
+    ['TRUNCATE', 'TRUNCATE audit_log'],
+  ])('refuses %s', async (_op, sql) => {
+    const before = await newestRow();
+    await expect(db.query(sql)).rejects.toThrow(/append-only/);
+    expect(await newestRow()).toEqual(before);
+  });
+
+  it('verifies an intact chain', async () => {
+    const verdict = await audit.verify();
+    expect(verdict.ok).toBe(true);
+    expect(verdict.rowsChecked).toBeGreaterThanOrEqual(4); // 2 orgs and their first keys
+    expect(verdict.head?.seq).toBe((await newestRow()).seq);
+  });
+
+  it('detects a row altered behind the trigger, from the API process and from the command line', async () => {
+    const [victim] = await db.query('SELECT seq, action FROM audit_log ORDER BY seq DESC OFFSET 1 LIMIT 1');
+    await tamper(`UPDATE audit_log SET action = 'api_key.forged' WHERE seq = $1`, [victim.seq]);
+    try {
+      const verdict = await audit.verify();
+      expect(verdict).toMatchObject({ ok: false, firstBadSeq: victim.seq });
+      expect(verdict.reason).toMatch(/altered/);
+
+      // The compiled command, as `npm run audit:verify` runs it (`npm test` builds first).
+      const cli = await run(process.execPath, ['dist/libs/identity/src/audit/verify-audit.cli.js'], {
+        env: { ...process.env, ...baseEnv() },
+      }).then(
+        (ok) => ({ ...ok, code: 0 }),
+        (err: { code: number; stdout: string }) => err,
+      );
+      expect(cli.code).toBe(1);
+      expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, firstBadSeq: String(victim.seq) });
+    } finally {
+      await tamper('UPDATE audit_log SET action = $2 WHERE seq = $1', [victim.seq, victim.action]);
+    }
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it('detects a deleted row', async () => {
+    const [victim] = await db.query('SELECT * FROM audit_log ORDER BY seq DESC OFFSET 1 LIMIT 1');
+    await tamper('DELETE FROM audit_log WHERE seq = $1', [victim.seq]);
+    try {
+      expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: victim.seq });
+    } finally {
+      await tamper(
+        `INSERT INTO audit_log SELECT * FROM jsonb_populate_record(NULL::audit_log, $1::jsonb)`,
+        [JSON.stringify({ ...victim, seq: String(victim.seq) })],
+      );
+    }
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  /** What a superuser could do: run a statement with the table's triggers off. */
+  async function tamper(sql: string, params: unknown[]): Promise<void> {
+    await db.transaction(async (em) => {
+      await em.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await em.query(sql, params);
+      await em.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    });
+  }
+});
