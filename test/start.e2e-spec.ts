@@ -57,6 +57,23 @@ describe('npm start', () => {
   }, 90_000);
 });
 
+describe('a bad setting', () => {
+  it.each([
+    ['dist/apps/api/src/main.js', { PORT: 'eighty' }, /^Invalid configuration: PORT .*\(got "eighty"\)$/],
+    ['dist/apps/worker/src/main.js', { REDIS_URL: 'http://cache' }, /^Invalid configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['dist/libs/platform/src/database/migrate.cli.js', { NODE_ENV: 'production', PLATFORM_ADMIN_TOKEN: '' }, /PLATFORM_ADMIN_TOKEN is required/],
+  ])('stops %s with one line naming it', async (entry, overrides, message) => {
+    const child = spawn(process.execPath, [entry], { env: { ...process.env, ...baseEnv(), ...overrides }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(78);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
