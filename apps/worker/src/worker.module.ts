@@ -3,10 +3,16 @@ import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import { type AppConfig, JOBS, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
 import { IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
+import { INVENTORY_ENTITIES } from '@app/inventory';
+import { LISTINGS_ENTITIES } from '@app/listings';
+import { REGISTRY_ENTITIES } from '@app/registry';
+import { InventoryWorkerModule } from './inventory/inventory-worker.module.js';
+import { ListingsWorkerModule } from './listings/listings-worker.module.js';
+import { RegistryWorkerModule } from './registry/registry-worker.module.js';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
-import { MaintenanceProcessor } from './maintenance.processor.js';
+import { processorFor } from './queue.processor.js';
 
-const ENTITIES = [...IDENTITY_ENTITIES];
+const ENTITIES = [...IDENTITY_ENTITIES, ...REGISTRY_ENTITIES, ...INVENTORY_ENTITIES, ...LISTINGS_ENTITIES];
 const WORKER_REDIS = Symbol('WORKER_REDIS');
 
 @Module({})
@@ -26,8 +32,11 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         BullModule.forRoot({ connection, prefix: config.redisKeyPrefix }),
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
         IdentityModule,
+        RegistryWorkerModule,
+        InventoryWorkerModule,
+        ListingsWorkerModule,
       ],
-      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, MaintenanceProcessor, VerifyAuditChainHandler],
+      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };
   }
 

@@ -39,6 +39,8 @@ const schema = z
     STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
     STRIPE_API_BASE: url(['http:', 'https:']).optional(),
     SANDBOX_TIME_TRAVEL: booleanFlag.default(false),
+    SANDBOX_BASE_URL: url(['http:', 'https:']).optional(),
+    RDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
@@ -75,6 +77,12 @@ export interface AppConfig {
   readonly paymentsProvider: 'manual' | 'stripe';
   readonly stripe: { readonly secretKey?: string; readonly webhookSecret?: string; readonly apiBase?: string };
   readonly sandboxTimeTravel: boolean;
+  /**
+   * Where the sandbox registry (served by the API under /sandbox) is reached, e.g. by the
+   * worker's RDAP client; defaults to this machine's API port.
+   */
+  readonly sandboxBaseUrl: string;
+  readonly rdapTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly workerConcurrency: number;
   readonly outboxPollMs: number;
@@ -109,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     paymentsProvider: c.PAYMENTS_PROVIDER,
     stripe: { secretKey: c.STRIPE_SECRET_KEY, webhookSecret: c.STRIPE_WEBHOOK_SECRET, apiBase: c.STRIPE_API_BASE },
     sandboxTimeTravel: c.SANDBOX_TIME_TRAVEL,
+    sandboxBaseUrl: (c.SANDBOX_BASE_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, ''),
+    rdapTimeoutMs: c.RDAP_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
     workerConcurrency: c.WORKER_CONCURRENCY,
     outboxPollMs: c.OUTBOX_POLL_MS,

@@ -35,7 +35,9 @@ export function dataSourceFromConfig(config: AppConfig, applicationName: string,
 
 /** Applies pending migrations; safe to run from several processes at once (advisory lock). */
 export async function runMigrations(databaseUrl: string): Promise<string[]> {
-  const ds = createDataSource({ databaseUrl, poolSize: 2, applicationName: 'ipv4market-migrate' });
+  // One connection: the session-level advisory lock, the migrations and the unlock must all
+  // run on the same session.
+  const ds = createDataSource({ databaseUrl, poolSize: 1, applicationName: 'ipv4market-migrate' });
   await ds.initialize();
   try {
     await ds.query('SELECT pg_advisory_lock(7243001)');

@@ -10,6 +10,9 @@
  */
 export const QUEUES = {
   maintenance: 'maintenance',
+  mail: 'mail',
+  inventory: 'inventory',
+  listings: 'listings',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -17,6 +20,14 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const JOBS = {
   /** Re-computes the audit log's hash chain and records the result. */
   'audit.verify-chain': QUEUES.maintenance,
+  /** Delivers one outgoing e-mail (the sandbox keeps it in its mailbox); data { mailId }. */
+  'mail.deliver': QUEUES.mail,
+  /** Checks a block's holdership against the registry's RDAP record; data { blockId, round }. */
+  'inventory.verify-block': QUEUES.inventory,
+  /** Scheduled: ends mandates whose expiry passed by the (sandbox) clock. */
+  'inventory.end-expired-mandates': QUEUES.inventory,
+  /** Withdraws the open listings made under a mandate that ended; data { mandateId, blockId, brokerOrgId }. */
+  'listings.mandate-ended': QUEUES.listings,
 } as const satisfies Record<string, QueueName>;
 export type JobName = keyof typeof JOBS;
 

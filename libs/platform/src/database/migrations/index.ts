@@ -1,4 +1,7 @@
 import { Foundation1764300000000 } from './1764300000000-foundation.js';
+import { Registry1764400000000 } from './1764400000000-registry.js';
+import { Inventory1764400001000 } from './1764400001000-inventory.js';
+import { Listings1764400002000 } from './1764400002000-listings.js';
 
 /** Every migration, oldest first. Listed by hand so that the same list serves tsc output and Jest. */
-export const MIGRATIONS = [Foundation1764300000000];
+export const MIGRATIONS = [Foundation1764300000000, Registry1764400000000, Inventory1764400001000, Listings1764400002000];

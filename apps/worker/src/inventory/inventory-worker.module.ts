@@ -1,0 +1,22 @@
+import { Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { IdentityModule } from '@app/identity';
+import { InventoryModule } from '@app/inventory';
+import { JOBS, QueueRegistry } from '@app/platform';
+import { EndExpiredMandatesHandler } from './end-expired-mandates.handler.js';
+import { VerifyBlockHandler } from './verify-block.handler.js';
+
+/** The inventory context's job handlers. */
+@Module({
+  imports: [IdentityModule, InventoryModule],
+  providers: [VerifyBlockHandler, EndExpiredMandatesHandler],
+})
+export class InventoryWorkerModule implements OnApplicationBootstrap {
+  constructor(private readonly queues: QueueRegistry) {}
+
+  /** Every minute; upserted by id, so every worker process may do this. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queues
+      .queue(JOBS['inventory.end-expired-mandates'])
+      .upsertJobScheduler('inventory.end-expired-mandates.minutely', { every: 60_000 }, { name: 'inventory.end-expired-mandates', data: {} });
+  }
+}

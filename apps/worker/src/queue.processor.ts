@@ -1,0 +1,46 @@
+import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { APP_CONFIG, type AppConfig, JobHandlerRegistry, type QueueName, isJobName } from '@app/platform';
+import type { Job } from 'bullmq';
+
+/**
+ * The processor of one queue: dispatches on job.name to the one handler registered for it
+ * (the rules live in the handlers' services). Made per queue by processorFor(), so adding a
+ * queue to queue-names.ts is all it takes to have it worked.
+ */
+abstract class QueueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly handlers: JobHandlerRegistry,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+    void this.worker.run();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    if (!isJobName(job.name)) throw new Error(`unknown job ${job.name}`);
+    const handler = this.handlers.resolve().get(job.name);
+    if (!handler) throw new Error(`no handler for ${job.name}`);
+    return handler.handle(job);
+  }
+
+  /** SIGTERM: stop taking jobs and let the active ones finish before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+  }
+}
+
+export function processorFor(queue: QueueName): Type<QueueProcessor> {
+  @Processor(queue, { autorun: false })
+  class Bound extends QueueProcessor {
+    constructor(handlers: JobHandlerRegistry, @Inject(APP_CONFIG) config: AppConfig) {
+      super(handlers, config);
+    }
+  }
+  Object.defineProperty(Bound, 'name', { value: `${queue}Processor` });
+  return Bound;
+}

@@ -1,0 +1,27 @@
+export * from './registry.module.js';
+export * from './domain/rir.js';
+export { CODE_TTL_MS, MAX_WRONG_CODES, type ClaimStatus } from './domain/handle-claim.js';
+export { CODE_PATTERN } from './domain/one-time-code.js';
+export * from './rdap/errors.js';
+export type { RdapEntity, RdapEvent, RdapIpNetwork } from './rdap/rdap-types.js';
+export { answeringRir, entityEmails, entityName, networkRange, registrantHandles, registrationDate } from './rdap/rdap-read.js';
+export { IANA_IPV4_BOOTSTRAP, type Ipv4Bootstrap, rdapServiceFor, rdapServiceOf, rirFor, rirOfRdapService } from './rdap/bootstrap.js';
+export { RdapClient } from './rdap/rdap-client.js';
+export { Mailer, type MailDeliverJob, type MailboxItem, type OutgoingMail, type DeliveryOutcome, NO_TRANSPORT_REASON } from './mail/mailer.js';
+export { RDAP_CONTENT_TYPE, renderEntity, renderError, renderNetwork } from './sandbox/rdap-render.js';
+export * from './sandbox/sandbox-registry.js';
+export type {
+  SandboxBehaviourInput,
+  SandboxBehaviourView,
+  SandboxEntityInput,
+  SandboxEntityView,
+  SandboxResourceInput,
+  SandboxResourceView,
+  TransferBehaviour,
+} from './sandbox/sandbox-types.js';
+export { RegistryHandles, type HandleClaimView } from './handles/registry-handles.js';
+
+import { HandleClaimEntity } from './handles/handle-claim.entity.js';
+import { OutgoingMailEntity } from './mail/outgoing-mail.entity.js';
+/** The TypeORM entities of this context, for the processes' data source. */
+export const REGISTRY_ENTITIES: Function[] = [HandleClaimEntity, OutgoingMailEntity];

@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { parsePrefixOrThrow } from '@app/ipam';
+import { entityEmails, entityName, networkRange, registrantHandles, registrationDate, answeringRir } from '../rdap/rdap-read.js';
+import { rdapEntitySchema, rdapIpNetworkSchema } from '../rdap/rdap-types.js';
+import { type SandboxNetworkRow, networkHandle, renderEntity, renderError, renderNetwork } from './rdap-render.js';
+
+const holder = {
+  handle: 'EXAMPLE-1',
+  rir: 'RIPE' as const,
+  name: 'Example Networks',
+  email: 'noc@example.net',
+  createdAt: new Date('2020-01-02T03:04:05Z'),
+  updatedAt: new Date('2021-01-02T03:04:05Z'),
+};
+const row: SandboxNetworkRow = {
+  prefix: parsePrefixOrThrow('185.10.20.0/22'),
+  rir: 'RIPE',
+  name: 'EXAMPLE-NET',
+  type: 'ALLOCATED PA',
+  country: 'NL',
+  registeredAt: new Date('2015-06-01T00:00:00Z'),
+  updatedAt: new Date('2024-02-03T00:00:00Z'),
+  holder,
+};
+const base = 'http://127.0.0.1:3000/sandbox/rdap/';
+
+describe("the sandbox's RDAP answers", () => {
+  it('are networks the RDAP client accepts and reads back', () => {
+    const json = renderNetwork(row, parsePrefixOrThrow('185.10.0.0/16'), base);
+    const n = rdapIpNetworkSchema.parse(JSON.parse(JSON.stringify(json)));
+    expect(n).toMatchObject({
+      objectClassName: 'ip network',
+      handle: 'NET-185-10-20-0-22',
+      startAddress: '185.10.20.0',
+      endAddress: '185.10.23.255',
+      ipVersion: 'v4',
+      name: 'EXAMPLE-NET',
+      type: 'ALLOCATED PA',
+      country: 'NL',
+      parentHandle: 'NET-185-10-0-0-16',
+      status: ['active'],
+      rdapConformance: ['rdap_level_0', 'cidr0'],
+      cidr0_cidrs: [{ v4prefix: '185.10.20.0', length: 22 }],
+      port43: 'whois.ripe.net',
+      links: [{ rel: 'self', href: `${base}ip/185.10.20.0/22`, type: 'application/rdap+json' }],
+    });
+    expect(registrantHandles(n)).toEqual(['EXAMPLE-1']);
+    expect(networkRange(n)).toEqual({ first: parsePrefixOrThrow('185.10.20.0/22').first, last: parsePrefixOrThrow('185.10.20.0/22').first + 1023 });
+    expect(registrationDate(n)).toEqual(row.registeredAt);
+    expect(answeringRir(n)).toBe('RIPE');
+    expect(entityEmails(n.entities![0]!)).toEqual(['noc@example.net']);
+    expect(n.events).toEqual([
+      { eventAction: 'registration', eventDate: '2015-06-01T00:00:00.000Z' },
+      { eventAction: 'last changed', eventDate: '2024-02-03T00:00:00.000Z' },
+    ]);
+  });
+
+  it('leave parentHandle out of a top-level network', () => {
+    expect(renderNetwork(row, null, base)).not.toHaveProperty('parentHandle');
+  });
+
+  it('are entities with a jCard holding the name and e-mail', () => {
+    const e = rdapEntitySchema.parse(JSON.parse(JSON.stringify(renderEntity(holder, base))));
+    expect(e).toMatchObject({ objectClassName: 'entity', handle: 'EXAMPLE-1', port43: 'whois.ripe.net', rdapConformance: ['rdap_level_0'] });
+    expect(e).not.toHaveProperty('roles');
+    expect(entityName(e)).toBe('Example Networks');
+    expect(entityEmails(e)).toEqual(['noc@example.net']);
+    expect(e.links).toEqual([{ value: `${base}entity/EXAMPLE-1`, rel: 'self', href: `${base}entity/EXAMPLE-1`, type: 'application/rdap+json' }]);
+  });
+
+  it('are RFC 9083 §6 errors when there is no answer', () => {
+    expect(renderError(404, 'Not Found', 'No network covers 1.2.3.4')).toMatchObject({
+      errorCode: 404,
+      title: 'Not Found',
+      description: ['No network covers 1.2.3.4'],
+    });
+  });
+
+  it.each([
+    ['0.0.0.0/0', 'NET-0-0-0-0-0'],
+    ['255.255.255.255/32', 'NET-255-255-255-255-32'],
+    ['45.91.20.0/22', 'NET-45-91-20-0-22'],
+  ])('name network %s %s', (prefix, handle) => {
+    expect(networkHandle(parsePrefixOrThrow(prefix))).toBe(handle);
+  });
+});

@@ -1,0 +1,108 @@
+import { type Prefix, formatAddress, formatPrefix, lastAddress } from '@app/ipam';
+import { RIR_WHOIS, type Rir } from '../domain/rir.js';
+
+/**
+ * The sandbox registry's answers in the RFC 9083 shape, built from its rows (pure). They
+ * look like an RIR's: the real RDAP client reads them exactly as it reads ARIN's or RIPE's.
+ */
+export const RDAP_CONTENT_TYPE = 'application/rdap+json';
+
+export interface SandboxEntityRow {
+  readonly handle: string;
+  readonly rir: Rir;
+  readonly name: string;
+  readonly email: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface SandboxNetworkRow {
+  readonly prefix: Prefix;
+  readonly rir: Rir;
+  readonly name: string;
+  readonly type: string;
+  readonly country: string;
+  readonly registeredAt: Date;
+  readonly updatedAt: Date;
+  readonly holder: SandboxEntityRow;
+}
+
+const NOTICES = [
+  {
+    title: 'Sandbox registry',
+    description: [
+      'This answer comes from the sandbox registry of the IPv4 marketplace, a stand-in for the RIRs used for tests and demonstrations.',
+      'It is not an RIR: nothing here says who holds real address space.',
+    ],
+  },
+];
+
+/** The network's handle: ARIN's style, derived from the prefix (unique as the prefix is). */
+export function networkHandle(p: Prefix): string {
+  return `NET-${formatAddress(p.first).replaceAll('.', '-')}-${p.length}`;
+}
+
+export function renderNetwork(n: SandboxNetworkRow, parent: Prefix | null, baseUrl: string): Record<string, unknown> {
+  const prefix = formatPrefix(n.prefix);
+  return {
+    rdapConformance: ['rdap_level_0', 'cidr0'],
+    notices: NOTICES,
+    objectClassName: 'ip network',
+    handle: networkHandle(n.prefix),
+    startAddress: formatAddress(n.prefix.first),
+    endAddress: formatAddress(lastAddress(n.prefix)),
+    ipVersion: 'v4',
+    name: n.name,
+    type: n.type,
+    country: n.country,
+    ...(parent ? { parentHandle: networkHandle(parent) } : {}),
+    status: ['active'],
+    cidr0_cidrs: [{ v4prefix: formatAddress(n.prefix.first), length: n.prefix.length }],
+    entities: [renderEntityBody(n.holder, baseUrl, ['registrant'])],
+    events: events(n.registeredAt, n.updatedAt),
+    links: [selfLink(`${baseUrl}ip/${prefix}`)],
+    port43: RIR_WHOIS[n.rir],
+  };
+}
+
+export function renderEntity(e: SandboxEntityRow, baseUrl: string): Record<string, unknown> {
+  return { rdapConformance: ['rdap_level_0'], notices: NOTICES, ...renderEntityBody(e, baseUrl) };
+}
+
+/** RFC 9083 §6: the error answer. */
+export function renderError(errorCode: number, title: string, description: string): Record<string, unknown> {
+  return { rdapConformance: ['rdap_level_0'], errorCode, title, description: [description], notices: NOTICES };
+}
+
+function renderEntityBody(e: SandboxEntityRow, baseUrl: string, roles?: string[]): Record<string, unknown> {
+  return {
+    objectClassName: 'entity',
+    handle: e.handle,
+    ...(roles ? { roles } : {}),
+    // jCard (RFC 7095): the version, the formatted name, the kind, the contact e-mail.
+    vcardArray: [
+      'vcard',
+      [
+        ['version', {}, 'text', '4.0'],
+        ['fn', {}, 'text', e.name],
+        ['kind', {}, 'text', 'org'],
+        ['email', {}, 'text', e.email],
+      ],
+    ],
+    status: ['active'],
+    events: events(e.createdAt, e.updatedAt),
+    links: [selfLink(`${baseUrl}entity/${encodeURIComponent(e.handle)}`)],
+    port43: RIR_WHOIS[e.rir],
+  };
+}
+
+function events(registeredAt: Date, changedAt: Date) {
+  return [
+    { eventAction: 'registration', eventDate: registeredAt.toISOString() },
+    { eventAction: 'last changed', eventDate: changedAt.toISOString() },
+  ];
+}
+
+function selfLink(href: string) {
+  return { value: href, rel: 'self', href, type: RDAP_CONTENT_TYPE };
+}

@@ -1,0 +1,107 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { expect } from '@jest/globals';
+import type { TestApp } from './app.js';
+import { bearer } from './identity-fixtures.js';
+import { waitFor } from './queues.js';
+
+/**
+ * Sandbox registry data for end-to-end tests. The database is shared by every test file of
+ * the run, so each file works in a /16 of its own, picked at random from RIPE NCC space, and
+ * uses handles and e-mail addresses no one else uses.
+ */
+const RIPE_FIRST_OCTETS = [109, 151, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217];
+
+/** 'a.b' of a random /16 in RIPE NCC space. */
+export function aRipeSlash16(): string {
+  return `${RIPE_FIRST_OCTETS[randomInt(RIPE_FIRST_OCTETS.length)]}.${randomInt(256)}`;
+}
+
+export function aHandle(suffix = 'RIPE'): string {
+  return `T${randomBytes(5).toString('hex')}-${suffix}`.toUpperCase();
+}
+
+export function anEmail(local = 'noc'): string {
+  return `${local}-${randomBytes(5).toString('hex')}@example.net`;
+}
+
+export interface SandboxEntity {
+  rir: string;
+  handle: string;
+  name: string;
+  email: string;
+}
+
+/** The sandbox's scripting endpoints, called as the platform admin; each call must succeed. */
+export class Sandbox {
+  constructor(private readonly t: TestApp) {}
+
+  async entity(overrides: Partial<SandboxEntity> = {}): Promise<SandboxEntity> {
+    const body = { rir: 'RIPE', handle: aHandle(), name: 'Example Networks B.V.', email: anEmail(), ...overrides };
+    const res = await this.t.http.put('/v1/sandbox/registry/entities').set(bearer(this.t.adminToken)).send(body);
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return body;
+  }
+
+  async resource(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await this.t.http.put('/v1/sandbox/registry/resources').set(bearer(this.t.adminToken)).send(body);
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return res.body;
+  }
+
+  async behaviour(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await this.t.http.put('/v1/sandbox/registry/behaviour').set(bearer(this.t.adminToken)).send(body);
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return res.body;
+  }
+
+  /** Every RIR's RDAP back up (tests that script an outage call this in finally). */
+  async allUp(): Promise<void> {
+    for (const rir of ['ARIN', 'RIPE', 'APNIC', 'LACNIC', 'AFRINIC']) await this.behaviour({ rir, rdap: 'up' });
+  }
+}
+
+export interface MailboxItem {
+  id: string;
+  to: string;
+  subject: string;
+  body: string;
+  sentAt: string;
+}
+
+/** The sandbox mailbox's mail to `address`, newest first. */
+export async function mailboxOf(t: TestApp, address: string): Promise<MailboxItem[]> {
+  const res = await t.http.get('/v1/sandbox/mailbox').query({ to: address, limit: 500 }).set(bearer(t.adminToken));
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+/** Waits (bounded) until the sandbox mailbox holds `count` mails to `address`; returns them, newest first. */
+export function waitForMail(t: TestApp, address: string, count = 1, timeoutMs = 10_000): Promise<MailboxItem[]> {
+  return waitFor(
+    `${count} mail(s) to ${address} in the sandbox mailbox`,
+    async () => {
+      const mails = await mailboxOf(t, address);
+      return mails.length >= count ? mails : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** The one-time code of a handle-claim mail. */
+export function codeIn(mail: MailboxItem): string {
+  const m = /one-time code is: ([0-9]{8})\b/.exec(mail.body);
+  if (!m) throw new Error(`no code in mail ${JSON.stringify(mail.body)}`);
+  return m[1]!;
+}
+
+export interface RdapHttpAnswer {
+  status: number;
+  contentType: string | null;
+  body: Record<string, unknown>;
+}
+
+/** A plain HTTP GET of the sandbox's RDAP service, with no credentials, as any RDAP client does it. */
+export async function rdapGet(baseUrl: string, path: string): Promise<RdapHttpAnswer> {
+  const res = await fetch(`${baseUrl}/sandbox/rdap/${path}`, { signal: AbortSignal.timeout(5_000) });
+  return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
+}
