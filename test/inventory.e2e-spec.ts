@@ -144,6 +144,13 @@ describe('blocks, verification and mandates (e2e)', () => {
       expect(Number(rows[0].n)).toBe(1);
     });
 
+    it.each([
+      ['not base64 JSON', 'garbage'],
+      ['the year 0000', Buffer.from(JSON.stringify(['0000-01-01T00:00:00Z', '7c1d1f9e-8a3b-4c2d-9e0f-112233445566'])).toString('base64url')],
+    ])('refuses a block-list cursor that is %s with 422', async (_what, cursor) => {
+      expectProblem(await t.http.get('/v1/blocks').query({ cursor }).set(bearer(holder.apiKey)), 422, 'PAGINATION.INVALID_CURSOR');
+    });
+
     it('keeps blocks to their organisation: 404 for others, 403 for roles that may not register', async () => {
       const s = aSlash16();
       const block = (await register(holder, `${s}.0.0/24`)).body;

@@ -1,5 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { expect } from '@jest/globals';
+import type { MailboxItem } from '@app/registry';
+export type { MailboxItem };
 import type { TestApp } from './app.js';
 import { bearer } from './identity-fixtures.js';
 import { waitFor } from './queues.js';
@@ -60,13 +62,6 @@ export class Sandbox {
   }
 }
 
-export interface MailboxItem {
-  id: string;
-  to: string;
-  subject: string;
-  body: string;
-  sentAt: string;
-}
 
 /** The sandbox mailbox's mail to `address`, newest first. */
 export async function mailboxOf(t: TestApp, address: string): Promise<MailboxItem[]> {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor, AuditLog, canSeeOrg, orgScope } from '@app/identity';
 import { parsePublicPrefix } from '@app/ipam';
-import { Clock, Outbox, type Page, type PageQuery, ProblemError, Problems, Transactions, decodeCursor, sqlState, toPage } from '@app/platform';
+import { Clock, Outbox, type Page, type PageQuery, ProblemError, Problems, Transactions, decodeCursor, sqlState, toPage, timeIdCursor } from '@app/platform';
 import type { Rir } from '@app/registry';
-import { z } from 'zod';
 import { BLOCK_COLUMNS, type BlockRow, blockColumns, toBlockView } from './block-row.js';
 import type { BlockView, ListingAuthority } from './domain/block.js';
 
@@ -12,7 +11,6 @@ export interface BlockDetail extends BlockView {
   evidence: Record<string, unknown> | null;
 }
 
-const pageKey = z.tuple([z.iso.datetime(), z.uuid()]);
 const BLOCKS_BY_SLASH8_LOCK = 7243010;
 
 /** Address blocks an organisation holds: registration, reading, verification requests. */
@@ -68,7 +66,7 @@ export class BlocksService {
 
   /** The blocks the actor's organisation holds (all of them for the platform), oldest first. */
   async list(actor: Actor, page: PageQuery): Promise<Page<BlockView>> {
-    const after = page.cursor ? decodeCursor(page.cursor, pageKey) : null;
+    const after = page.cursor ? decodeCursor(page.cursor, timeIdCursor) : null;
     const rows: BlockRow[] = await this.tx.manager().query(
       `SELECT ${BLOCK_COLUMNS} FROM blocks
         WHERE removed_at IS NULL AND ($1::uuid IS NULL OR holder_org_id = $1)

@@ -16,6 +16,13 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * The cursor of lists ordered by (timestamp, uuid): the sort key of the last row served.
+ * Year 0000 passes the ISO check but PostgreSQL refuses it, so it is refused here (a crafted
+ * cursor must answer 422, never 500).
+ */
+export const timeIdCursor = z.tuple([z.iso.datetime().refine((v) => !v.startsWith('0000-')), z.uuid()]);
+
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }

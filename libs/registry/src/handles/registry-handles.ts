@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, type Page, type PageQuery, ProblemError, Problems, Transactions, decodeCursor, sqlState, toPage } from '@app/platform';
+import { Clock, type Page, type PageQuery, ProblemError, Problems, Transactions, decodeCursor, sqlState, toPage, timeIdCursor } from '@app/platform';
 import { type Actor, AuditLog, IdentityService, auditActor } from '@app/identity';
-import { z } from 'zod';
 import { claimContactEmail } from '../domain/contact.js';
 import {
   type ClaimStatus,
@@ -36,7 +35,6 @@ export interface HandleClaimView {
   confirmedAt: string | null;
 }
 
-const pageKey = z.tuple([z.iso.datetime().refine((v) => !v.startsWith('0000-')), z.uuid()]);
 
 const REFUSALS: Record<ConfirmRefusal, { title: string; detail: string }> = {
   'HANDLE.CODE_USED': { title: 'Code already used', detail: 'This claim is already confirmed: a code works once' },
@@ -197,7 +195,7 @@ export class RegistryHandles {
 
   /** The caller's organisation's claims, newest first. */
   async list(actor: Actor, page: PageQuery): Promise<Page<HandleClaimView>> {
-    const before = page.cursor ? decodeCursor(page.cursor, pageKey) : null;
+    const before = page.cursor ? decodeCursor(page.cursor, timeIdCursor) : null;
     const rows = await this.tx
       .manager()
       .getRepository(HandleClaimEntity)

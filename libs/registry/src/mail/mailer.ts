@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, Clock, Outbox, type Page, type PageQuery, Transactions, decodeCursor, toPage } from '@app/platform';
-import { z } from 'zod';
+import { APP_CONFIG, type AppConfig, Clock, Outbox, type Page, type PageQuery, Transactions, decodeCursor, toPage, timeIdCursor } from '@app/platform';
 import { OutgoingMailEntity } from './outgoing-mail.entity.js';
 
 export interface OutgoingMail {
@@ -27,7 +26,6 @@ export type DeliveryOutcome = 'kept' | 'failed' | 'already-delivered' | 'missing
 /** Why live-mode delivery fails today: there is no transport yet. */
 export const NO_TRANSPORT_REASON = 'no SMTP transport is configured: live mode cannot deliver e-mail yet';
 
-const mailboxKey = z.tuple([z.iso.datetime().refine((v) => !v.startsWith('0000-')), z.uuid()]);
 
 /**
  * E-mail through the outbox: `send` writes the mail and its delivery job in the caller's
@@ -84,7 +82,7 @@ export class Mailer {
 
   /** Mail the sandbox kept, newest first, optionally only that sent to `to` (any case). */
   async mailbox(page: PageQuery, to?: string): Promise<Page<MailboxItem>> {
-    const before = page.cursor ? decodeCursor(page.cursor, mailboxKey) : null;
+    const before = page.cursor ? decodeCursor(page.cursor, timeIdCursor) : null;
     const rows: { id: string; to_address: string; subject: string; body: string; sent_at: Date }[] = await this.tx.manager().query(
       `SELECT id, to_address, subject, body, sent_at FROM outgoing_mail
         WHERE status = 'kept'
