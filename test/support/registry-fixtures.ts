@@ -100,3 +100,31 @@ export async function rdapGet(baseUrl: string, path: string): Promise<RdapHttpAn
   const res = await fetch(`${baseUrl}/sandbox/rdap/${path}`, { signal: AbortSignal.timeout(5_000) });
   return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
 }
+
+/**
+ * First octets of /8s the IANA bootstrap gives each RIR, clear of special-purpose space, so
+ * that the sandbox's RDAP answers for a network's space as that RIR even where no row covers it.
+ */
+const RIR_FIRST_OCTETS: Readonly<Record<string, readonly number[]>> = {
+  ARIN: [104, 107, 108, 142, 162, 173, 174, 184, 199, 204, 205, 206, 207, 208, 209, 216],
+  RIPE: RIPE_FIRST_OCTETS,
+  APNIC: [1, 14, 27, 36, 39, 42, 49, 58, 59, 60, 61, 101, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125],
+  LACNIC: [177, 179, 181, 186, 187, 189, 190, 191, 200, 201],
+  AFRINIC: [41, 102, 105, 154, 196, 197],
+};
+
+/**
+ * 'a.b' of a /16 in `rir`'s space where the sandbox registry has no network yet. The database
+ * is shared by every test file of the run: a random pick is checked against what is there,
+ * which leaves only the rare race with a file that picks the same /16 at the same moment.
+ */
+export async function anUnusedSlash16(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, rir = 'RIPE'): Promise<string> {
+  const octets = RIR_FIRST_OCTETS[rir];
+  if (!octets) throw new Error(`no address space listed for ${rir}`);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const s = `${octets[randomInt(octets.length)]}.${randomInt(256)}`;
+    const [row] = (await db.query('SELECT EXISTS (SELECT 1 FROM sandbox_rir_resources WHERE prefix && $1::cidr) AS taken', [`${s}.0.0/16`])) as { taken: boolean }[];
+    if (!row?.taken) return s;
+  }
+  throw new Error(`anUnusedSlash16: no free /16 found in ${rir} space`);
+}

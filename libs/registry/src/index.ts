@@ -9,6 +9,7 @@ export { IANA_IPV4_BOOTSTRAP, type Ipv4Bootstrap, rdapServiceFor, rdapServiceOf,
 export { RdapClient } from './rdap/rdap-client.js';
 export { Mailer, type MailDeliverJob, type MailboxItem, type OutgoingMail, type DeliveryOutcome, NO_TRANSPORT_REASON } from './mail/mailer.js';
 export { RDAP_CONTENT_TYPE, renderEntity, renderError, renderNetwork } from './sandbox/rdap-render.js';
+export { renderVrps, type SandboxRoaRow, type VrpExport, type VrpExportEntry } from './sandbox/vrps-render.js';
 export * from './sandbox/sandbox-registry.js';
 export type {
   SandboxBehaviourInput,
@@ -18,7 +19,19 @@ export type {
   SandboxResourceInput,
   SandboxResourceView,
   TransferBehaviour,
+  ChangesBehaviour,
 } from './sandbox/sandbox-types.js';
+export { CHANGES_BEHAVIOURS, MAX_CHANGE_DELAY_MS } from './sandbox/sandbox-types.js';
+export * from './domain/registry-objects.js';
+export * from './gateway/registry-gateway.js';
+export { SandboxRegistryGateway, type SandboxRequestOutcome } from './gateway/sandbox-gateway.js';
+export { LiveRegistryGateway, RIR_CHANGE_API } from './gateway/live-gateway.js';
+export { RegistryGateways } from './gateway/registry-gateways.js';
+export { RegistryObserver, type ObservedChanges } from './gateway/registry-observer.js';
+export { assignmentSeen, observationEvidence, roaSeen, vrpsFor } from './gateway/observation.js';
+export * from './rpki/errors.js';
+export { parseVrpExport, vrpExportSchema, type Vrp, type VrpParse } from './rpki/vrps.js';
+export { VrpClient } from './rpki/vrp-client.js';
 export { RegistryHandles, type HandleClaimView } from './handles/registry-handles.js';
 
 import { HandleClaimEntity } from './handles/handle-claim.entity.js';

@@ -4,10 +4,11 @@ import { RegistryModule } from '@app/registry';
 import { RegistryHandlesController } from './registry-handles.controller.js';
 import { SandboxRdapController } from './sandbox-rdap.controller.js';
 import { SandboxRegistryController } from './sandbox-registry.controller.js';
+import { SandboxRpkiController } from './sandbox-rpki.controller.js';
 
 /** The HTTP face of the registry context: its controllers. */
 @Module({
   imports: [IdentityModule, RegistryModule],
-  controllers: [RegistryHandlesController, SandboxRegistryController, SandboxRdapController],
+  controllers: [RegistryHandlesController, SandboxRegistryController, SandboxRdapController, SandboxRpkiController],
 })
 export class RegistryApiModule {}

@@ -1,4 +1,4 @@
-import { CODE_PATTERN, HANDLE_PATTERN, RIRS } from '@app/registry';
+import { CHANGES_BEHAVIOURS, CODE_PATTERN, HANDLE_PATTERN, MAX_CHANGE_DELAY_MS, RIRS } from '@app/registry';
 import { z } from 'zod';
 
 const rir = z.enum(RIRS);
@@ -37,12 +37,18 @@ export const sandboxResourceBody = z.strictObject({
 });
 export type SandboxResourceBody = z.output<typeof sandboxResourceBody>;
 
-/** Fields left out keep their value. `rdap: 'down'` scripts an outage of the RIR's RDAP (503). */
+/**
+ * Fields left out keep their value. `rdap: 'down'` scripts an outage of the RIR's RDAP (503).
+ * `changes` scripts how it answers writes of ROAs, route objects and sub-assignments (apply
+ * them, reject them for good, or be unavailable), after `changeDelayMs`.
+ */
 export const sandboxBehaviourBody = z.strictObject({
   rir,
   transfer: z.enum(['approve', 'reject', 'request_info']).optional(),
   delayMs: z.number().int().min(0).max(7 * 86_400_000).optional(),
   rdap: z.enum(['up', 'down']).optional(),
+  changes: z.enum(CHANGES_BEHAVIOURS).optional(),
+  changeDelayMs: z.number().int().min(0).max(MAX_CHANGE_DELAY_MS).optional(),
 });
 export type SandboxBehaviourBody = z.output<typeof sandboxBehaviourBody>;
 

@@ -46,7 +46,11 @@ export class SandboxRegistryController {
   @Put('registry/behaviour')
   @HttpCode(200)
   @ApiJsonBody(sandboxBehaviourBody)
-  @ApiOperation({ summary: "Script a stand-in RIR: its answer to transfers, their delay, and whether its RDAP is up ('down': 503)" })
+  @ApiOperation({
+    summary:
+      "Script a stand-in RIR: its answer to transfers and their delay, whether its RDAP is up ('down': 503), " +
+      "and how it answers writes of ROAs, route objects and sub-assignments ('apply', 'reject', 'unavailable') after changeDelayMs",
+  })
   setBehaviour(@CurrentActor() actor: Actor, @ValidBody(sandboxBehaviourBody) body: SandboxBehaviourBody, @Req() req: FastifyRequest) {
     return this.sandbox.setBehaviour(actor, body, req.id);
   }

@@ -3,6 +3,7 @@ import { type Prefix, formatAddress, formatPrefix, parseAddress, parsePrefix } f
 import { APP_CONFIG, type AppConfig } from '@app/platform';
 import type { z } from 'zod';
 import { HANDLE_PATTERN, type Rir } from '../domain/rir.js';
+import { readCapped } from '../http/read-capped.js';
 import { IANA_IPV4_BOOTSTRAP, type Ipv4Bootstrap, rdapServiceFor, rdapServiceOf } from './bootstrap.js';
 import { RdapInvalidError, RdapNotFoundError, RdapUnavailableError } from './errors.js';
 import { type RdapEntity, type RdapIpNetwork, rdapEntitySchema, rdapIpNetworkSchema } from './rdap-types.js';
@@ -67,7 +68,10 @@ export class RdapClient {
       const reason = e.name === 'TimeoutError' ? `no answer within ${this.config.rdapTimeoutMs} ms` : e.message;
       throw new RdapUnavailableError(`RDAP server unreachable: ${reason}`, url);
     }
-    const body = await readCapped(res, url);
+    const read = await readCapped(res, MAX_ANSWER_BYTES);
+    if (!read.ok && read.problem === 'too_large') throw new RdapInvalidError(`RDAP ${read.message}`, url);
+    if (!read.ok) throw new RdapUnavailableError(`RDAP ${read.message}`, url, res.status);
+    const body = read.body;
     if (res.status === 404) throw new RdapNotFoundError(`the registry has no ${what} for this query`, url);
     if (res.status === 429 || res.status >= 500) {
       throw new RdapUnavailableError(`RDAP server answered ${res.status}`, url, res.status);
@@ -98,27 +102,4 @@ function parseQuery(text: string): { prefix: Prefix; path: string } {
   const a = parseAddress(text);
   if (!a.ok) throw new TypeError(`${a.error.code}: ${a.error.message}`);
   return { prefix: { first: a.value, length: 32 }, path: formatAddress(a.value) };
-}
-
-async function readCapped(res: Response, url: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > MAX_ANSWER_BYTES) {
-    await res.body?.cancel();
-    throw new RdapInvalidError(`RDAP answer of ${declared} bytes is larger than ${MAX_ANSWER_BYTES}`, url);
-  }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > MAX_ANSWER_BYTES) throw new RdapInvalidError(`RDAP answer is larger than ${MAX_ANSWER_BYTES} bytes`, url);
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof RdapInvalidError) throw err;
-    // The connection broke or the timeout fired while the body was arriving.
-    throw new RdapUnavailableError(`RDAP answer cut short: ${(err as Error).message}`, url, res.status);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

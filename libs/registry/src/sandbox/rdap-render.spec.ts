@@ -55,6 +55,34 @@ describe("the sandbox's RDAP answers", () => {
     ]);
   });
 
+  it("show a sub-assignment's customer as registrant, the holder as administrative, and the origin AS", () => {
+    const sub: SandboxNetworkRow = {
+      ...row,
+      prefix: parsePrefixOrThrow('185.10.21.0/24'),
+      type: 'ASSIGNED PA',
+      customer: { handle: 'LESSEE-1', name: 'Lessee Networks' },
+      originAsn: 64500,
+    };
+    const json = renderNetwork(sub, row.prefix, base);
+    const n = rdapIpNetworkSchema.parse(JSON.parse(JSON.stringify(json)));
+    expect(n).toMatchObject({ handle: 'NET-185-10-21-0-24', type: 'ASSIGNED PA', parentHandle: 'NET-185-10-20-0-22' });
+    expect(registrantHandles(n)).toEqual(['LESSEE-1']);
+    expect(n.entities).toEqual([
+      expect.objectContaining({ handle: 'LESSEE-1', roles: ['registrant'], vcardArray: ['vcard', expect.arrayContaining([['fn', {}, 'text', 'Lessee Networks'], ['kind', {}, 'text', 'org']])] }),
+      expect.objectContaining({ handle: 'EXAMPLE-1', roles: ['administrative'] }),
+    ]);
+    expect(entityName(n.entities![0]!)).toBe('Lessee Networks');
+    expect(JSON.stringify(n.remarks)).toContain('AS64500');
+  });
+
+  it('render a network without a customer as before: the holder is the registrant, no remarks', () => {
+    for (const plain of [row, { ...row, customer: null, originAsn: null }]) {
+      const n = renderNetwork(plain, null, base);
+      expect(n).not.toHaveProperty('remarks');
+      expect((n.entities as { roles: string[] }[]).map((e) => e.roles)).toEqual([['registrant']]);
+    }
+  });
+
   it('leave parentHandle out of a top-level network', () => {
     expect(renderNetwork(row, null, base)).not.toHaveProperty('parentHandle');
   });

@@ -25,6 +25,13 @@ export interface SandboxNetworkRow {
   readonly registeredAt: Date;
   readonly updatedAt: Date;
   readonly holder: SandboxEntityRow;
+  /**
+   * The end user of a sub-assignment (ARIN reassignment, RIPE ASSIGNED PA inetnum...): RDAP
+   * lists it as the registrant and the holder as administrative. Absent on the holder's own networks.
+   */
+  readonly customer?: { readonly handle: string; readonly name: string } | null;
+  /** The origin AS the end user announces a sub-assignment from (a remark, as in whois). */
+  readonly originAsn?: number | null;
 }
 
 const NOTICES = [
@@ -58,7 +65,10 @@ export function renderNetwork(n: SandboxNetworkRow, parent: Prefix | null, baseU
     ...(parent ? { parentHandle: networkHandle(parent) } : {}),
     status: ['active'],
     cidr0_cidrs: [{ v4prefix: formatAddress(n.prefix.first), length: n.prefix.length }],
-    entities: [renderEntityBody(n.holder, baseUrl, ['registrant'])],
+    entities: n.customer
+      ? [renderCustomer(n.customer, n.rir), renderEntityBody(n.holder, baseUrl, ['administrative'])]
+      : [renderEntityBody(n.holder, baseUrl, ['registrant'])],
+    ...(n.customer ? { remarks: [subAssignmentRemark(n.holder.handle, n.customer, n.originAsn ?? null)] } : {}),
     events: events(n.registeredAt, n.updatedAt),
     links: [selfLink(`${baseUrl}ip/${prefix}`)],
     port43: RIR_WHOIS[n.rir],
@@ -93,6 +103,38 @@ function renderEntityBody(e: SandboxEntityRow, baseUrl: string, roles?: string[]
     events: events(e.createdAt, e.updatedAt),
     links: [selfLink(`${baseUrl}entity/${encodeURIComponent(e.handle)}`)],
     port43: RIR_WHOIS[e.rir],
+  };
+}
+
+/**
+ * The end user of a sub-assignment, as registries show a customer (ARIN's "simple
+ * reassignment" customers): a name and a handle, no contacts of its own at the RIR.
+ */
+function renderCustomer(c: { readonly handle: string; readonly name: string }, rir: Rir): Record<string, unknown> {
+  return {
+    objectClassName: 'entity',
+    handle: c.handle,
+    roles: ['registrant'],
+    vcardArray: [
+      'vcard',
+      [
+        ['version', {}, 'text', '4.0'],
+        ['fn', {}, 'text', c.name],
+        ['kind', {}, 'text', 'org'],
+      ],
+    ],
+    port43: RIR_WHOIS[rir],
+  };
+}
+
+/** RFC 9083 §4.3 remarks: who reassigned the network to whom, and the origin AS (a whois remark). */
+function subAssignmentRemark(holderHandle: string, c: { readonly handle: string; readonly name: string }, originAsn: number | null) {
+  return {
+    title: 'Sub-assignment',
+    description: [
+      `Reassigned by ${holderHandle} to ${c.name} (${c.handle}).`,
+      ...(originAsn !== null ? [`Origin AS: AS${originAsn}`] : []),
+    ],
   };
 }
 

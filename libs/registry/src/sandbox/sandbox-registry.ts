@@ -5,6 +5,7 @@ import { type Actor, AuditLog } from '@app/identity';
 import { RIR_HOME_COUNTRY, type Rir, normaliseHandle } from '../domain/rir.js';
 import { IANA_IPV4_BOOTSTRAP, rirFor } from '../rdap/bootstrap.js';
 import { type SandboxEntityRow, type SandboxNetworkRow, networkHandle } from './rdap-render.js';
+import { type VrpExport, renderVrps } from './vrps-render.js';
 import {
   type BehaviourDbRow,
   type EntityDbRow,
@@ -30,6 +31,8 @@ const DEFAULT_NETWORK_TYPE: Readonly<Record<Rir, string>> = {
   LACNIC: 'ALLOCATED',
   AFRINIC: 'ALLOCATED PA',
 };
+
+const BEHAVIOUR_COLUMNS = 'rir, transfer, delay_ms, rdap, changes, change_delay_ms, updated_at';
 
 export type SandboxLookup<T> = { readonly kind: 'found'; readonly value: T } | { readonly kind: 'not_found' } | { readonly kind: 'down'; readonly rir: Rir };
 
@@ -85,7 +88,8 @@ export class SandboxRegistry {
 
   /**
    * Declares who holds a prefix at a stand-in RIR (upsert by exact prefix; networks may
-   * nest). Creates the holder's entity when it does not exist; an existing one is kept.
+   * nest). Creates the holder's entity when it does not exist; an existing one is kept. A
+   * declared network is the holder's own: declared over a sub-assignment, it stops being one.
    */
   async upsertResource(actor: Actor, input: SandboxResourceInput, requestId?: string): Promise<SandboxResourceView> {
     this.assertEnabled();
@@ -113,7 +117,8 @@ export class SandboxRegistry {
          VALUES ($1::cidr, $2, $3, $4, $5, $6, coalesce($7::timestamptz, $8::timestamptz), $8::timestamptz)
          ON CONFLICT (prefix) DO UPDATE SET
            rir = EXCLUDED.rir, holder_handle = EXCLUDED.holder_handle, name = EXCLUDED.name, type = EXCLUDED.type,
-           country = EXCLUDED.country, registered_at = coalesce($7::timestamptz, r.registered_at), updated_at = EXCLUDED.updated_at
+           country = EXCLUDED.country, registered_at = coalesce($7::timestamptz, r.registered_at), updated_at = EXCLUDED.updated_at,
+           customer_handle = NULL, customer_name = NULL, origin_asn = NULL
          RETURNING prefix::text, rir, name, type, country, registered_at, updated_at, (xmax = 0) AS created`,
         [
           formatPrefix(prefix),
@@ -154,15 +159,16 @@ export class SandboxRegistry {
     return this.tx.tx(async (em) => {
       const [rows]: [BehaviourDbRow[], number] = await em.query(
         `UPDATE sandbox_rir_behaviour SET transfer = coalesce($2, transfer), delay_ms = coalesce($3, delay_ms),
-                rdap = coalesce($4, rdap), updated_at = now()
-          WHERE rir = $1 RETURNING rir, transfer, delay_ms, rdap, updated_at`,
-        [input.rir, input.transfer ?? null, input.delayMs ?? null, input.rdap ?? null],
+                rdap = coalesce($4, rdap), changes = coalesce($5, changes), change_delay_ms = coalesce($6, change_delay_ms),
+                updated_at = now()
+          WHERE rir = $1 RETURNING ${BEHAVIOUR_COLUMNS}`,
+        [input.rir, input.transfer ?? null, input.delayMs ?? null, input.rdap ?? null, input.changes ?? null, input.changeDelayMs ?? null],
       );
       await this.audit.record(actor, {
         action: 'sandbox.behaviour_set',
         orgId: null,
         subject: { type: 'sandbox_rir', id: input.rir },
-        details: { transfer: input.transfer, delayMs: input.delayMs, rdap: input.rdap },
+        details: { transfer: input.transfer, delayMs: input.delayMs, rdap: input.rdap, changes: input.changes, changeDelayMs: input.changeDelayMs },
         requestId,
       });
       return toBehaviourView(rows[0]!);
@@ -172,7 +178,7 @@ export class SandboxRegistry {
   async behaviours(): Promise<SandboxBehaviourView[]> {
     this.assertEnabled();
     const rows: BehaviourDbRow[] = await this.tx.manager().query(
-      `SELECT rir, transfer, delay_ms, rdap, updated_at FROM sandbox_rir_behaviour
+      `SELECT ${BEHAVIOUR_COLUMNS} FROM sandbox_rir_behaviour
         ORDER BY array_position(ARRAY['ARIN', 'RIPE', 'APNIC', 'LACNIC', 'AFRINIC'], rir)`,
     );
     return rows.map(toBehaviourView);
@@ -194,7 +200,8 @@ export class SandboxRegistry {
     const [row]: NetworkDbRow[] = await em.query(
       `SELECT r.prefix::text, r.rir, r.name, r.type, r.country, r.registered_at, r.updated_at,
               e.handle AS holder_handle, e.rir AS holder_rir, e.name AS holder_name, e.email AS holder_email,
-              e.created_at AS holder_created_at, e.updated_at AS holder_updated_at
+              e.created_at AS holder_created_at, e.updated_at AS holder_updated_at,
+              r.customer_handle, r.customer_name, r.origin_asn
          FROM sandbox_rir_resources r JOIN sandbox_rir_entities e ON e.handle = r.holder_handle
         WHERE r.prefix >>= $1::cidr
         ORDER BY masklen(r.prefix) DESC LIMIT 1`,
@@ -209,6 +216,16 @@ export class SandboxRegistry {
       [formatPrefix(network.prefix)],
     );
     return { kind: 'found', value: { network, parent: parent ? parsePrefixOrRefuse(parent.prefix) : null } };
+  }
+
+  /** Every ROA of the stand-in RIRs as rpki-client would export their VRPs (public, like RDAP). */
+  async vrps(): Promise<VrpExport> {
+    this.assertEnabled();
+    const rows: { prefix: string; asn: bigint; max_length: number; rir: Rir; created_at: Date }[] = await this.tx
+      .manager()
+      .query('SELECT prefix::text, asn, max_length, rir, created_at FROM sandbox_rir_roas ORDER BY prefix, asn, max_length');
+    const roas = rows.map((r) => ({ prefix: parsePrefixOrRefuse(r.prefix), asn: Number(r.asn), maxLength: r.max_length, rir: r.rir, createdAt: r.created_at }));
+    return renderVrps(roas, await this.clock.now());
   }
 
   async lookupEntity(handle: string): Promise<SandboxLookup<SandboxEntityRow>> {

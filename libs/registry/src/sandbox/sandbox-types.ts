@@ -6,6 +6,11 @@ import type { SandboxEntityRow, SandboxNetworkRow } from './rdap-render.js';
 /** The sandbox registry's inputs, views and database rows, and the mappings between them. */
 
 export type TransferBehaviour = 'approve' | 'reject' | 'request_info';
+/** How a stand-in RIR answers writes of ROAs, route objects and sub-assignments. */
+export type ChangesBehaviour = 'apply' | 'reject' | 'unavailable';
+export const CHANGES_BEHAVIOURS = ['apply', 'reject', 'unavailable'] as const satisfies readonly ChangesBehaviour[];
+/** The longest scripted wait before a stand-in RIR answers a write (the column's CHECK). */
+export const MAX_CHANGE_DELAY_MS = 60_000;
 
 export interface SandboxEntityInput {
   readonly rir: Rir;
@@ -32,6 +37,8 @@ export interface SandboxBehaviourInput {
   readonly transfer?: TransferBehaviour;
   readonly delayMs?: number;
   readonly rdap?: 'up' | 'down';
+  readonly changes?: ChangesBehaviour;
+  readonly changeDelayMs?: number;
 }
 
 export interface SandboxEntityView {
@@ -61,6 +68,8 @@ export interface SandboxBehaviourView {
   transfer: TransferBehaviour;
   delayMs: number;
   rdap: 'up' | 'down';
+  changes: ChangesBehaviour;
+  changeDelayMs: number;
   updatedAt: string;
 }
 
@@ -87,6 +96,10 @@ export interface NetworkDbRow {
   holder_email: string;
   holder_created_at: Date;
   holder_updated_at: Date;
+  /** Set on a sub-assignment (both or neither). */
+  customer_handle: string | null;
+  customer_name: string | null;
+  origin_asn: bigint | null;
 }
 
 export interface BehaviourDbRow {
@@ -94,6 +107,8 @@ export interface BehaviourDbRow {
   transfer: TransferBehaviour;
   delay_ms: number;
   rdap: 'up' | 'down';
+  changes: ChangesBehaviour;
+  change_delay_ms: number;
   updated_at: Date;
 }
 
@@ -130,9 +145,19 @@ export function toNetworkRow(r: NetworkDbRow): SandboxNetworkRow {
       createdAt: r.holder_created_at,
       updatedAt: r.holder_updated_at,
     },
+    customer: r.customer_handle !== null && r.customer_name !== null ? { handle: r.customer_handle, name: r.customer_name } : null,
+    originAsn: r.origin_asn === null ? null : Number(r.origin_asn),
   };
 }
 
 export function toBehaviourView(r: BehaviourDbRow): SandboxBehaviourView {
-  return { rir: r.rir, transfer: r.transfer, delayMs: r.delay_ms, rdap: r.rdap, updatedAt: r.updated_at.toISOString() };
+  return {
+    rir: r.rir,
+    transfer: r.transfer,
+    delayMs: r.delay_ms,
+    rdap: r.rdap,
+    changes: r.changes,
+    changeDelayMs: r.change_delay_ms,
+    updatedAt: r.updated_at.toISOString(),
+  };
 }
