@@ -1,0 +1,5 @@
+export * from './asn.js';
+export * from './lease-terms.js';
+export * from './lifecycle.js';
+export * from './units.js';
+export * from './risks.js';
