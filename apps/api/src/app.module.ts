@@ -3,9 +3,11 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { type AppConfig, IdempotencyInterceptor, PlatformModule, ProblemFilter } from '@app/platform';
 import { AuthGuard, IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { INVENTORY_ENTITIES } from '@app/inventory';
+import { LEASES_ENTITIES } from '@app/leases';
 import { LISTINGS_ENTITIES } from '@app/listings';
 import { REGISTRY_ENTITIES } from '@app/registry';
 import { InventoryApiModule } from './inventory/inventory-api.module.js';
+import { LeasesApiModule } from './leases/leases-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
@@ -14,7 +16,7 @@ import { OpsController } from './ops/ops.controller.js';
 import { SandboxClockController } from './sandbox/clock.controller.js';
 
 /** Every entity any context maps; the data source loads them all. */
-export const ENTITIES = [...IDENTITY_ENTITIES, ...REGISTRY_ENTITIES, ...INVENTORY_ENTITIES, ...LISTINGS_ENTITIES];
+export const ENTITIES = [...IDENTITY_ENTITIES, ...REGISTRY_ENTITIES, ...INVENTORY_ENTITIES, ...LISTINGS_ENTITIES, ...LEASES_ENTITIES];
 
 @Module({})
 export class AppModule {
@@ -27,6 +29,7 @@ export class AppModule {
         RegistryApiModule,
         InventoryApiModule,
         ListingsApiModule,
+        LeasesApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [

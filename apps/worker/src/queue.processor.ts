@@ -18,6 +18,9 @@ abstract class QueueProcessor extends WorkerHost implements OnApplicationBootstr
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+    // Read when the worker runs: how long a dead worker's jobs stay locked before others take them.
+    this.worker.opts.lockDuration = this.config.workerLockMs;
+    this.worker.opts.stalledInterval = this.config.workerLockMs;
     void this.worker.run();
   }
 

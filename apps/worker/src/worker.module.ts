@@ -4,15 +4,17 @@ import type { Redis } from 'ioredis';
 import { type AppConfig, JOBS, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
 import { IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { INVENTORY_ENTITIES } from '@app/inventory';
+import { LEASES_ENTITIES } from '@app/leases';
 import { LISTINGS_ENTITIES } from '@app/listings';
 import { REGISTRY_ENTITIES } from '@app/registry';
 import { InventoryWorkerModule } from './inventory/inventory-worker.module.js';
+import { LeasesWorkerModule } from './leases/leases-worker.module.js';
 import { ListingsWorkerModule } from './listings/listings-worker.module.js';
 import { RegistryWorkerModule } from './registry/registry-worker.module.js';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
 import { processorFor } from './queue.processor.js';
 
-const ENTITIES = [...IDENTITY_ENTITIES, ...REGISTRY_ENTITIES, ...INVENTORY_ENTITIES, ...LISTINGS_ENTITIES];
+const ENTITIES = [...IDENTITY_ENTITIES, ...REGISTRY_ENTITIES, ...INVENTORY_ENTITIES, ...LISTINGS_ENTITIES, ...LEASES_ENTITIES];
 const WORKER_REDIS = Symbol('WORKER_REDIS');
 
 @Module({})
@@ -35,6 +37,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         RegistryWorkerModule,
         InventoryWorkerModule,
         ListingsWorkerModule,
+        LeasesWorkerModule,
       ],
       providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };

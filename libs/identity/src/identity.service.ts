@@ -98,6 +98,12 @@ export class IdentityService {
     return toPage(rows, page.limit, (r) => [r.created_at.toISOString(), r.id], (r) => toOrgView({ ...r, createdAt: r.created_at }));
   }
 
+  /** An organisation's name, for documents that name it (a registry sub-assignment's customer). */
+  async organisationName(id: string): Promise<string | null> {
+    const rows: { name: string }[] = await this.db.query('SELECT name FROM organisations WHERE id = $1', [id]);
+    return rows[0]?.name ?? null;
+  }
+
   async getOrganisation(actor: Actor, id: string): Promise<OrganisationView> {
     const org = canSeeOrg(actor, id) ? await this.db.getRepository(OrganisationEntity).findOneBy({ id }) : null;
     if (!org) throw Problems.notFound('The organisation', 'ORG.NOT_FOUND');

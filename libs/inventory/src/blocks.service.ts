@@ -133,6 +133,16 @@ export class BlocksService {
     };
   }
 
+  /**
+   * The holder's standing at its RIR for a block, as far as the platform knows: verified
+   * (the registry's record named a confirmed handle of the holder), lapsed (the last check
+   * failed) or unverified (never checked, or a check under way). For risk placement.
+   */
+  async standing(blockId: string): Promise<'verified' | 'unverified' | 'lapsed'> {
+    const [row]: { status: BlockRow['status'] }[] = await this.tx.manager().query('SELECT status FROM blocks WHERE id = $1', [blockId]);
+    return row?.status === 'verified' ? 'verified' : row?.status === 'verification_failed' ? 'lapsed' : 'unverified';
+  }
+
   private async visibleRow(actor: Actor, id: string): Promise<BlockRow> {
     const now = await this.clock.now();
     const [row]: BlockRow[] = await this.tx.manager().query(

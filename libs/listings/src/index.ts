@@ -1,5 +1,6 @@
 export * from './domain/listing.js';
 export * from './domain/terms.js';
+export * from './domain/free-units.js';
 export * from './domain/transitions.js';
 export * from './listing-row.js';
 export * from './search/search-query.js';

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Clock, ProblemError, Problems, Transactions, sqlState } from '@app/platform';
 import { type Actor, AuditLog, canSeeOrg } from '@app/identity';
 import { BlocksService } from '@app/inventory';
-import { parsePrefix } from '@app/ipam';
+import { parsePrefix, parsePrefixOrThrow } from '@app/ipam';
+import { type TakenRange, countFreeUnits } from './domain/free-units.js';
 import { OPEN_STATUSES, type ListingTerms } from './domain/listing.js';
 import { checkTerms, pricePerIp, unitPrefixLength, unitsTotal } from './domain/terms.js';
 import { type ListingAction, transition } from './domain/transitions.js';
@@ -133,6 +134,51 @@ export class ListingsService {
       });
       return toListingView(updated[0]!);
     });
+  }
+
+  /** The block a listing offers (a plain read: for taking the block's lock before forLease). */
+  async blockOf(listingId: string): Promise<string | null> {
+    const [row]: { block_id: string }[] = await this.tx.manager().query('SELECT block_id FROM listings WHERE id = $1', [listingId]);
+    return row?.block_id ?? null;
+  }
+
+  /**
+   * The listing a lessee asks to lease from, locked FOR SHARE until the lease commits, so
+   * that pausing or withdrawing it waits for the lease (and the lease sees the outcome).
+   * 404 when the actor may not see it; 409 LISTING.NOT_ON_MARKET when it is visible but
+   * cannot be leased from now; 422 LEASE.NOT_A_LEASE_LISTING for a sale listing.
+   */
+  async forLease(actor: Actor, id: string): Promise<ListingRow> {
+    const em = this.tx.manager();
+    if (!em.queryRunner?.isTransactionActive) throw new Error('ListingsService.forLease must run inside a transaction');
+    const [row]: ListingRow[] = await em.query(`SELECT ${LISTING_COLUMNS} FROM listings WHERE id = $1 FOR SHARE`, [id]);
+    const now = await this.clock.now();
+    if (!row || !(canSeeOrg(actor, row.lister_org_id) || isOnMarket(row, now))) throw notFound();
+    if (row.kind !== 'lease') {
+      throw new ProblemError(422, 'LEASE.NOT_A_LEASE_LISTING', 'Not a lease listing', 'This listing offers the block for sale; leases come from lease listings', [
+        { field: 'body.listingId', code: 'LEASE.NOT_A_LEASE_LISTING', message: 'is a sale listing' },
+      ]);
+    }
+    if (!isOnMarket(row, now)) {
+      throw new ProblemError(409, 'LISTING.NOT_ON_MARKET', 'Listing not on the market', `The listing is ${row.status}${row.status === 'active' ? ' but its mandate expired' : ''}: nothing can be leased from it now`, undefined, { status: row.status });
+    }
+    return row;
+  }
+
+  /**
+   * Sets units_free on every open listing of a block from the space committed in it now
+   * (the leases context calls this in the transaction that commits or releases space).
+   */
+  async recountFreeUnits(blockId: string, taken: readonly TakenRange[]): Promise<void> {
+    const em = this.tx.manager();
+    const rows: { id: string; prefix: string; unit_prefix_length: number; units_free: number }[] = await em.query(
+      `SELECT id, prefix::text AS prefix, unit_prefix_length, units_free FROM listings WHERE block_id = $1 AND status IN ('active', 'paused')`,
+      [blockId],
+    );
+    for (const row of rows) {
+      const free = countFreeUnits(parsePrefixOrThrow(row.prefix), row.unit_prefix_length, taken);
+      if (free !== row.units_free) await em.query('UPDATE listings SET units_free = $2 WHERE id = $1', [row.id, free]);
+    }
   }
 
   /**

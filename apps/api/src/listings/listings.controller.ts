@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, applyDecorators } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiIdParam, ApiJsonBody, IdParam, Idempotent } from '@app/platform';
+import { ApiIdParam, ApiJsonBody, IdParam, Idempotent, ZodPipe } from '@app/platform';
 import { type Actor, CurrentActor, Roles } from '@app/identity';
 import { ListingSearch, ListingsService } from '@app/listings';
 import type { FastifyRequest } from 'fastify';
 import { listingPageSchema, listingSchema } from './listing.schema.js';
-import { CodedZodPipe, type CreateListingBody, type SearchListingsQuery, createListingBody, searchListingsQuery } from './listings.dto.js';
+import { type CreateListingBody, type SearchListingsQuery, createListingBody, searchListingsQuery } from './listings.dto.js';
 
 /** Fastify serializes these responses with a compiled schema (and sends only its fields). */
 const listingResponse = (status: 200 | 201) =>
@@ -39,7 +39,7 @@ export class ListingsController {
   @listingResponse(201)
   @ApiJsonBody(createListingBody)
   @ApiOperation({ summary: 'List a verified block for lease or sale (its holder, or a broker with a live mandate)' })
-  create(@CurrentActor() actor: Actor, @Body(new CodedZodPipe(createListingBody, 'body')) body: CreateListingBody, @Req() req: FastifyRequest) {
+  create(@CurrentActor() actor: Actor, @Body(new ZodPipe(createListingBody, 'body')) body: CreateListingBody, @Req() req: FastifyRequest) {
     return this.listings.create(actor, body, req.id);
   }
 
@@ -48,7 +48,7 @@ export class ListingsController {
   @ApiOkResponse({ schema: listingPageSchema as object })
   @ApiOperation({ summary: 'Search active listings, newest first (any organisation)' })
   @applyDecorators(...SEARCH_PARAMS.map((p) => ApiQuery({ name: p.name, required: false, description: p.description })))
-  search(@Query(new CodedZodPipe(searchListingsQuery, 'query')) q: SearchListingsQuery) {
+  search(@Query(new ZodPipe(searchListingsQuery, 'query')) q: SearchListingsQuery) {
     return this.market.search(q.filter, q.page);
   }
 

@@ -1,6 +1,5 @@
-import type { PipeTransform } from '@nestjs/common';
 import { MAX_AMOUNT_MINOR, isCurrency, parseMoney } from '@app/money';
-import { type FieldError, Problems, fieldErrors, pageQuery } from '@app/platform';
+import { coded, pageQuery } from '@app/platform';
 import { RIRS } from '@app/registry';
 import {
   DEFAULT_MIN_TERM_MONTHS,
@@ -13,14 +12,6 @@ import {
   MIN_TERM_MONTHS,
 } from '@app/listings';
 import { z } from 'zod';
-
-/**
- * A custom issue that carries its own stable code (MONEY.NOT_POSITIVE, ...) in params.code;
- * CodedZodPipe reports it under that code instead of VALIDATION.CUSTOM.
- */
-function coded(ctx: z.RefinementCtx, code: string, message: string, path: PropertyKey[] = []): void {
-  ctx.addIssue({ code: 'custom', message, path, params: { code } });
-}
 
 /** Money as API.md defines it, checked by the money context (positive integer minor units, known currency). */
 const money = z.unknown().transform((value, ctx) => {
@@ -102,23 +93,3 @@ export const searchListingsQuery = z
     page: { limit, cursor },
   }));
 export type SearchListingsQuery = z.output<typeof searchListingsQuery>;
-
-/** Like the platform's ZodPipe, but a custom issue's params.code becomes the field's code. */
-export class CodedZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
-  constructor(
-    private readonly schema: S,
-    private readonly location: 'body' | 'query',
-  ) {}
-
-  transform(value: unknown): z.output<S> {
-    const parsed = this.schema.safeParse(value ?? (this.location === 'body' ? undefined : {}));
-    if (parsed.success) return parsed.data;
-    throw Problems.validation(parsed.error.issues.flatMap((issue) => this.toFieldErrors(issue)));
-  }
-
-  private toFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
-    const code = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
-    if (typeof code !== 'string') return fieldErrors(new z.ZodError([issue]), this.location);
-    return [{ field: [this.location, ...issue.path.map(String)].join('.'), code, message: issue.message }];
-  }
-}

@@ -25,6 +25,8 @@ describe('config', () => {
       paymentsProvider: 'manual',
       sandboxTimeTravel: false,
       platformAdminTokenGenerated: true,
+      sandboxBaseUrl: 'http://127.0.0.1:3000',
+      rpkiVrpsUrl: 'http://127.0.0.1:3000/sandbox/rpki/vrps.json',
     });
     expect(c.platformAdminToken.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).platformAdminToken).not.toBe(c.platformAdminToken);
@@ -42,6 +44,7 @@ describe('config', () => {
       STRIPE_SECRET_KEY: 'sk_test_1',
       STRIPE_WEBHOOK_SECRET: 'whsec_1',
       STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      RPKI_VRPS_URL: 'https://rpki.example.net/vrps.json',
     });
     expect(c).toMatchObject({
       nodeEnv: 'production',
@@ -53,7 +56,15 @@ describe('config', () => {
       registryMode: 'live',
       paymentsProvider: 'stripe',
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
+      rpkiVrpsUrl: 'https://rpki.example.net/vrps.json',
     });
+  });
+
+  it("reads the VRPs from the sandbox in sandbox mode and from a public rpki-client export in live mode", () => {
+    expect(loadConfig({ SANDBOX_BASE_URL: 'http://sandbox.test:8080/' }).rpkiVrpsUrl).toBe('http://sandbox.test:8080/sandbox/rpki/vrps.json');
+    expect(loadConfig({ PORT: '4000' }).rpkiVrpsUrl).toBe('http://127.0.0.1:4000/sandbox/rpki/vrps.json');
+    expect(loadConfig({ REGISTRY_MODE: 'live' }).rpkiVrpsUrl).toBe('https://console.rpki-client.org/vrps.json');
+    expect(loadConfig({ REGISTRY_MODE: 'live', RPKI_VRPS_URL: 'http://10.0.0.5:8080/vrps.json' }).rpkiVrpsUrl).toBe('http://10.0.0.5:8080/vrps.json');
   });
 
   it('treats an empty value as unset', () => {
@@ -69,6 +80,8 @@ describe('config', () => {
     [{ REGISTRY_MODE: 'prod' }, /REGISTRY_MODE/],
     [{ PAYMENTS_PROVIDER: 'paypal' }, /PAYMENTS_PROVIDER/],
     [{ SANDBOX_TIME_TRAVEL: 'yes' }, /SANDBOX_TIME_TRAVEL/],
+    [{ RPKI_VRPS_URL: 'ftp://rpki.example.net/vrps.json' }, /RPKI_VRPS_URL must be a http:\/\/ or https:\/\/ URL/],
+    [{ RPKI_VRPS_URL: 'vrps.json' }, /RPKI_VRPS_URL/],
     [{ NODE_ENV: 'production' }, /PLATFORM_ADMIN_TOKEN is required when NODE_ENV=production/],
     [{ PAYMENTS_PROVIDER: 'stripe' }, /STRIPE_SECRET_KEY is required when PAYMENTS_PROVIDER=stripe; STRIPE_WEBHOOK_SECRET is required/],
     [{ SANDBOX_TIME_TRAVEL: 'true', REGISTRY_MODE: 'live' }, /SANDBOX_TIME_TRAVEL may only be true when REGISTRY_MODE=sandbox/],

@@ -40,10 +40,13 @@ const schema = z
     STRIPE_API_BASE: url(['http:', 'https:']).optional(),
     SANDBOX_TIME_TRAVEL: booleanFlag.default(false),
     SANDBOX_BASE_URL: url(['http:', 'https:']).optional(),
+    RPKI_VRPS_URL: url(['http:', 'https:']).optional(),
     RDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
+    LEASE_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.PLATFORM_ADMIN_TOKEN) {
@@ -61,6 +64,14 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['SANDBOX_TIME_TRAVEL'], message: 'may not be true when NODE_ENV=production' });
     }
   });
+
+/**
+ * The VRPs read in live mode: a public rpki-client export, the output of the rpki-client
+ * project's own validator run over the five RIRs' trust anchors. It is someone else's
+ * validation, fetched as published; run a validator of your own and set RPKI_VRPS_URL to it
+ * to depend on no one.
+ */
+const LIVE_VRPS_URL = 'https://console.rpki-client.org/vrps.json';
 
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
@@ -82,10 +93,22 @@ export interface AppConfig {
    * worker's RDAP client; defaults to this machine's API port.
    */
   readonly sandboxBaseUrl: string;
+  /**
+   * Where the validated ROA payloads are read, in rpki-client's JSON layout: the sandbox's
+   * /sandbox/rpki/vrps.json in sandbox mode, a public rpki-client export in live mode.
+   */
+  readonly rpkiVrpsUrl: string;
   readonly rdapTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly workerConcurrency: number;
   readonly outboxPollMs: number;
+  /** How often the worker looks for leases the clock made due (renewals, lapses, ends). */
+  readonly leaseScanIntervalMs: number;
+  /**
+   * BullMQ's job lock: a worker that dies mid-job (SIGKILL) holds its jobs this long before
+   * another worker takes them back as stalled.
+   */
+  readonly workerLockMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -104,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }
   const c = parsed.data;
+  const sandboxBaseUrl = (c.SANDBOX_BASE_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, '');
   return {
     nodeEnv: c.NODE_ENV,
     port: c.PORT,
@@ -117,11 +141,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     paymentsProvider: c.PAYMENTS_PROVIDER,
     stripe: { secretKey: c.STRIPE_SECRET_KEY, webhookSecret: c.STRIPE_WEBHOOK_SECRET, apiBase: c.STRIPE_API_BASE },
     sandboxTimeTravel: c.SANDBOX_TIME_TRAVEL,
-    sandboxBaseUrl: (c.SANDBOX_BASE_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, ''),
+    sandboxBaseUrl,
+    rpkiVrpsUrl: c.RPKI_VRPS_URL ?? (c.REGISTRY_MODE === 'sandbox' ? `${sandboxBaseUrl}/sandbox/rpki/vrps.json` : LIVE_VRPS_URL),
     rdapTimeoutMs: c.RDAP_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
     workerConcurrency: c.WORKER_CONCURRENCY,
     outboxPollMs: c.OUTBOX_POLL_MS,
+    leaseScanIntervalMs: c.LEASE_SCAN_INTERVAL_MS,
+    workerLockMs: c.WORKER_LOCK_MS,
   };
 }
 

@@ -17,9 +17,19 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
   }
 }
 
+/**
+ * A custom issue that carries its own stable code (MONEY.NOT_POSITIVE, ASN.PRIVATE...) in
+ * params.code: it is reported under that code instead of VALIDATION.CUSTOM.
+ */
+export function coded(ctx: z.RefinementCtx, code: string, message: string, path: PropertyKey[] = []): void {
+  ctx.addIssue({ code: 'custom', message, path, params: { code } });
+}
+
 export function fieldErrors(error: z.ZodError, location: string): FieldError[] {
   return error.issues.flatMap((issue) => {
     const at = [location, ...issue.path.map(String)];
+    const own = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    if (typeof own === 'string') return [{ field: at.join('.'), code: own, message: issue.message }];
     // One entry per unknown field, named like any other offending field.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: [...at, key].join('.'), code: 'VALIDATION.UNKNOWN_FIELD', message: 'is not a known field' }));

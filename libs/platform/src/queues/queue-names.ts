@@ -13,6 +13,9 @@ export const QUEUES = {
   mail: 'mail',
   inventory: 'inventory',
   listings: 'listings',
+  leases: 'leases',
+  /** Changes at the RIRs (ROAs, route objects, sub-assignments) and the checks that they took. */
+  registryChanges: 'registry-changes',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -28,6 +31,12 @@ export const JOBS = {
   'inventory.end-expired-mandates': QUEUES.inventory,
   /** Withdraws the open listings made under a mandate that ended; data { mandateId, blockId, brokerOrgId }. */
   'listings.mandate-ended': QUEUES.listings,
+  /** Makes or undoes one registry change of a lease; data { changeId, round }. */
+  'leases.registry-change': QUEUES.registryChanges,
+  /** Checks through RDAP, VRPs and the IRR that a lease's changes are there (or gone); data { leaseId, phase }. */
+  'leases.registry-check': QUEUES.registryChanges,
+  /** Scheduled: renewals, lapses and ends made due by the (sandbox) clock, and the reconciler. */
+  'leases.scan-due': QUEUES.leases,
 } as const satisfies Record<string, QueueName>;
 export type JobName = keyof typeof JOBS;
 
