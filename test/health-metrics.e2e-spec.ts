@@ -204,6 +204,12 @@ describe('health, metrics and docs', () => {
       'GET /v1/audit',
       'GET /v1/sandbox/clock',
       'POST /v1/sandbox/clock/advance',
+      'POST /v1/leases',
+      'GET /v1/leases',
+      'GET /v1/leases/{id}',
+      'POST /v1/leases/{id}/notice',
+      'POST /v1/leases/{id}/terminate',
+      'GET /sandbox/rpki/vrps.json',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];
@@ -241,6 +247,7 @@ describe('health, metrics and docs', () => {
       };
       expect(Object.values(doc.components.securitySchemes)).toContainEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
       expect(doc.paths['/v1/sandbox/clock/advance']!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+      expect(doc.paths['/v1/leases']!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
     });
   });
 

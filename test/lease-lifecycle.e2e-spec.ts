@@ -46,7 +46,7 @@ describe('lease lifecycle (e2e, with the worker)', () => {
     lessee = await anOrg(t);
   });
   afterAll(async () => {
-    for (const rir of ['RIPE', 'APNIC']) await sandbox?.behaviour({ rir, changes: 'apply', changeDelayMs: 0 });
+    for (const rir of ['RIPE', 'APNIC', 'AFRINIC']) await sandbox?.behaviour({ rir, changes: 'apply', changeDelayMs: 0 });
     for (const w of workers) await w.close();
     await t?.close();
     await registry?.close();
@@ -225,5 +225,86 @@ describe('lease lifecycle (e2e, with the worker)', () => {
     const other = await anOrg(t);
     const again = await aLease(t, other.apiKey, aLeaseRequest(space.listing.id));
     await leaseReaches(t, other.apiKey, again.id, 'active');
+  });
+
+  it('an unavailable registry: the changes are retried with backoff, their failures recorded, and the lease still becomes active', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'AFRINIC' });
+    await sandbox.behaviour({ rir: 'AFRINIC', changes: 'unavailable' });
+    let created: { id: string };
+    try {
+      created = await aLease(t, lessee.apiKey, aLeaseRequest(space.listing.id));
+      const retried = await waitFor('a failed attempt to be recorded', async () => {
+        const lease = await getLease(t, lessee.apiKey, created.id);
+        return lease.registryChanges.find((c) => c.attempts >= 1 && c.lastError !== null && c.status === 'pending');
+      });
+      expect(retried.lastError).toMatch(/unavailable|503/i);
+      expect((await getLease(t, lessee.apiKey, created.id)).status).toBe('provisioning');
+    } finally {
+      await sandbox.behaviour({ rir: 'AFRINIC', changes: 'apply' });
+    }
+    const active = await leaseReaches(t, lessee.apiKey, created.id, 'active', 30_000);
+    expect(active.registryChanges.every((c) => c.status === 'applied' && c.lastError === null)).toBe(true);
+  }, 45_000);
+
+  it('terminating a lease still provisioning undoes whatever was made, then frees the unit', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'RIPE' });
+    await sandbox.behaviour({ rir: 'RIPE', changeDelayMs: 300 });
+    let created: { id: string; prefix: string };
+    try {
+      created = await aLease(t, lessee.apiKey, aLeaseRequest(space.listing.id));
+      const terminated = await t.http.post(`/v1/leases/${created.id}/terminate`).set(bearer(lessee.apiKey)).send({ reason: 'ordered by mistake' });
+      expect(terminated.body).toMatchObject({ status: 'deprovisioning', endReason: 'terminated' });
+      await leaseReaches(t, lessee.apiKey, created.id, 'ended', 30_000);
+    } finally {
+      await sandbox.behaviour({ rir: 'RIPE', changeDelayMs: 0 });
+    }
+    expect(await roaOf(created.prefix)).toEqual([]);
+    expect((await rdapOf(created.prefix)).registrants).toEqual([space.holderHandle]);
+    expect(await leaseRowsOf(db, space.block.id)).toEqual({ leases: 1, commitments: 0 });
+  }, 45_000);
+
+  it('replays a lease creation for the same Idempotency-Key and body, and refuses the key with another body', async () => {
+    const space = await aLeaseListing(t, db, { length: 23, rir: 'RIPE' });
+    const key = `lease-${Date.now()}`;
+    const first = await postLease(t, lessee.apiKey, aLeaseRequest(space.listing.id), key);
+    expect(first.status).toBe(201);
+    const replay = await postLease(t, lessee.apiKey, aLeaseRequest(space.listing.id), key);
+    expect({ status: replay.status, body: replay.body }).toEqual({ status: 201, body: first.body });
+    expectProblem(await postLease(t, lessee.apiKey, aLeaseRequest(space.listing.id, { termMonths: 24 }), key), 422);
+    expect(await leaseRowsOf(db, space.block.id)).toEqual({ leases: 1, commitments: 1 });
+  });
+
+  it('without auto-renew: ending at the notice deadline, ended after the term, and late notice refused', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'RIPE' });
+    const created = await aLease(t, lessee.apiKey, aLeaseRequest(space.listing.id, { termMonths: 3, noticeDays: 30, autoRenew: false }));
+    const active = await leaseReaches(t, lessee.apiKey, created.id, 'active');
+    expect(active.risks.find((r) => r.risk === 'renewal_lapse')).toMatchObject({ status: 'open', bearer: 'lessee' });
+    await advancePast(active.noticeDeadline);
+    const ending = await leaseReaches(t, lessee.apiKey, created.id, 'ending');
+    expect(ending).toMatchObject({ endReason: 'no_renewal', notice: null, termNumber: 1 });
+    expectProblem(await t.http.post(`/v1/leases/${created.id}/notice`).set(bearer(space.holder.apiKey)).send({}), 409, 'LEASE.INVALID_TRANSITION');
+    await advancePast(active.endsAt);
+    const ended = await leaseReaches(t, lessee.apiKey, created.id, 'ended');
+    expect(eventsOf(ended)).toContain('ending');
+    expect(await roaOf(created.prefix)).toEqual([]);
+  });
+
+  it('refuses notice once the deadline has passed (the lease has renewed)', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'RIPE' });
+    const created = await aLease(t, lessee.apiKey, aLeaseRequest(space.listing.id, { termMonths: 1, noticeDays: 7, autoRenew: true }));
+    const active = await leaseReaches(t, lessee.apiKey, created.id, 'active');
+    // Past the deadline but before any scan has renewed it: notice is too late.
+    await Promise.all(workers.map((w) => w.close()));
+    try {
+      await advancePast(active.noticeDeadline, 60_000);
+      expectProblem(await t.http.post(`/v1/leases/${created.id}/notice`).set(bearer(lessee.apiKey)).send({}), 409, 'LEASE.NOTICE_TOO_LATE');
+    } finally {
+      const env = { SANDBOX_BASE_URL: registry.baseUrl, LEASE_SCAN_INTERVAL_MS: '300', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' };
+      workers = [(await startWorker(env)).worker, (await startWorker(env)).worker];
+    }
+    expect((await waitFor('the renewal', async () => {
+      const lease = await getLease(t, lessee.apiKey, created.id);
+      return lease.termNumber === 2 ? lease : undefined;
+    })).status).toBe('active');
   });
 });

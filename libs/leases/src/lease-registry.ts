@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { IdentityService } from '@app/identity';
 import { ListingsService } from '@app/listings';
-import { Clock, Outbox, Transactions } from '@app/platform';
+import { Clock, Outbox, type OutboxMessage, Transactions } from '@app/platform';
 import {
   REGISTRY_CHANGE_KINDS,
   type RegistryChangeKind,
@@ -31,6 +31,12 @@ export interface RegistryCheckJob {
 export class NotYetError extends Error {
   override readonly name = 'NotYetError';
 }
+
+const changeMessage = (changeId: string, round: number): OutboxMessage => ({
+  job: 'leases.registry-change',
+  data: { changeId, round } satisfies RegistryChangeJob,
+  jobId: `regchange:${changeId}:${round}`,
+});
 
 /** The customer handle a lessee gets on sub-assignments: stable per organisation. */
 export function customerHandle(lesseeOrgId: string): string {
@@ -79,7 +85,7 @@ export class LeaseRegistry {
        RETURNING id, round`,
       [lease.id, phase, lease.rir, lease.prefix, lease.lessee_asn, now, kinds],
     );
-    for (const r of rows) await this.enqueueChange(r.id, r.round);
+    await this.outbox.addAll(rows.map((r) => changeMessage(r.id, r.round)));
   }
 
   /** Runs one change job. `isLastAttempt`: the queue will not retry after this one. */
@@ -184,7 +190,7 @@ export class LeaseRegistry {
   }
 
   async enqueueChange(changeId: string, round: number): Promise<void> {
-    await this.outbox.add({ job: 'leases.registry-change', data: { changeId, round } satisfies RegistryChangeJob, jobId: `regchange:${changeId}:${round}` });
+    await this.outbox.add(changeMessage(changeId, round));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Transactions, sqlState } from '@app/platform';
+import { Transactions } from '@app/platform';
 import type { AddressRange } from './domain/units.js';
 
 export type CommitmentKind = 'lease' | 'sale';
@@ -49,25 +49,18 @@ export class SpaceCommitments {
 
   /**
    * Commits the space from `from` on, or answers null when any of it is committed to
-   * something else for an overlapping time (SQLSTATE 23P01 from the constraint). Runs in a
-   * savepoint, so the caller's transaction survives a refusal and may try other space.
+   * something else for an overlapping time. ON CONFLICT DO NOTHING covers exclusion
+   * constraints too: the constraint decides, and the caller's transaction survives a
+   * refusal (no savepoint needed) and may try other space.
    */
   async tryCommit(c: CommitmentRequest): Promise<string | null> {
-    const em = this.em();
-    await em.query('SAVEPOINT space_commitment');
-    try {
-      const [row]: { id: string }[] = await em.query(
-        `INSERT INTO space_commitments (block_id, prefix, period, kind, reference, created_at)
-         VALUES ($1, $2::cidr, tstzrange($3, NULL, '[)'), $4, $5, $3) RETURNING id`,
-        [c.blockId, c.prefix, c.from, c.kind, c.reference],
-      );
-      await em.query('RELEASE SAVEPOINT space_commitment');
-      return row!.id;
-    } catch (err) {
-      await em.query('ROLLBACK TO SAVEPOINT space_commitment');
-      if (sqlState(err) === '23P01') return null;
-      throw err;
-    }
+    const rows: { id: string }[] = await this.em().query(
+      `INSERT INTO space_commitments (block_id, prefix, period, kind, reference, created_at)
+       VALUES ($1, $2::cidr, tstzrange($3, NULL, '[)'), $4, $5, $3)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [c.blockId, c.prefix, c.from, c.kind, c.reference],
+    );
+    return rows[0]?.id ?? null;
   }
 
   /**
