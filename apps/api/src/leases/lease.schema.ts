@@ -1,15 +1,11 @@
 import { LEASE_STATUSES } from '@app/leases';
 import { RIRS } from '@app/registry';
+import { moneySchema, timeSchema, uuidSchema } from '../common/json-schemas.js';
 
 /** JSON Schemas of the lease responses (Fastify serializes the flat ones with them; OpenAPI shows all). */
-const money = {
-  type: 'object',
-  properties: { amountMinor: { type: 'integer' }, currency: { type: 'string' } },
-  required: ['amountMinor', 'currency'],
-  additionalProperties: false,
-} as const;
-const uuid = { type: 'string', format: 'uuid' } as const;
-const time = { type: 'string', format: 'date-time' } as const;
+const money = moneySchema;
+const uuid = uuidSchema;
+const time = timeSchema;
 const status = { type: 'string', enum: [...LEASE_STATUSES] } as const;
 
 const leaseProperties = {

@@ -1,5 +1,6 @@
 import { LISTING_KINDS, LISTING_STATUSES } from '@app/listings';
 import { RIRS } from '@app/registry';
+import { moneySchema, timeSchema, uuidSchema } from '../common/json-schemas.js';
 
 /**
  * JSON Schemas of the listing responses. Fastify compiles them into serializers
@@ -7,15 +8,9 @@ import { RIRS } from '@app/registry';
  * a whitelist: a field not named here is never sent); OpenAPI shows them (3.0, hence
  * `nullable` rather than type arrays).
  */
-const money = {
-  type: 'object',
-  properties: { amountMinor: { type: 'integer' }, currency: { type: 'string' } },
-  required: ['amountMinor', 'currency'],
-  additionalProperties: false,
-} as const;
-
-const uuid = { type: 'string', format: 'uuid' } as const;
-const time = { type: 'string', format: 'date-time' } as const;
+const money = moneySchema;
+const uuid = uuidSchema;
+const time = timeSchema;
 
 export const listingSchema = {
   type: 'object',

@@ -1,5 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { HttpStandIn, answer } from '../../../../test/support/http-stand-in.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parsePrefixOrThrow } from '@app/ipam';
 import { type AppConfig, loadConfig } from '@app/platform';
@@ -11,36 +10,19 @@ import { RdapClient } from './rdap-client.js';
  * The client against a local HTTP server standing in for an RIR (mocked at the HTTP
  * boundary: the real fetch, timeout and parsing run).
  */
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 describe('RdapClient over HTTP', () => {
-  let server: Server;
-  let baseUrl: string;
-  let handler: Handler = (_req, res) => res.end();
-  const seen: string[] = [];
-
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      seen.push(req.url ?? '');
-      handler(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const stub = new HttpStandIn();
+  const seen = stub.seen;
+  beforeAll(() => stub.start());
+  afterAll(() => stub.stop());
 
   const client = (overrides: Record<string, string> = {}) =>
-    new RdapClient(loadConfig({ REGISTRY_MODE: 'sandbox', SANDBOX_BASE_URL: baseUrl, RDAP_TIMEOUT_MS: '300', ...overrides }));
-  const json = (status: number, body: unknown, type = 'application/rdap+json'): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
+    new RdapClient(loadConfig({ REGISTRY_MODE: 'sandbox', SANDBOX_BASE_URL: stub.baseUrl, RDAP_TIMEOUT_MS: '300', ...overrides }));
+  const json = (status: number, body: unknown, type = 'application/rdap+json') => answer(status, body, type);
 
   it('asks the sandbox for an address and for a prefix (RFC 9082 paths) and returns the validated network', async () => {
-    handler = (req, res) => json(200, req.url?.includes('/entity/') ? arin.entities[0] : arin)(req, res);
+    stub.handler = (req, res) => json(200, req.url?.includes('/entity/') ? arin.entities[0] : arin)(req, res);
     seen.length = 0;
     const n = await client().ipNetwork('8.8.8.8');
     expect(n.handle).toBe('NET-8-8-8-0-2');
@@ -51,7 +33,7 @@ describe('RdapClient over HTTP', () => {
 
   it('sends the RDAP media type in Accept', async () => {
     let accept: string | undefined;
-    handler = (req, res) => {
+    stub.handler = (req, res) => {
       accept = req.headers.accept;
       json(200, arin)(req, res);
     };
@@ -60,19 +42,19 @@ describe('RdapClient over HTTP', () => {
   });
 
   it('throws RdapNotFoundError on 404', async () => {
-    handler = json(404, { errorCode: 404, title: 'Not Found' });
+    stub.handler = json(404, { errorCode: 404, title: 'Not Found' });
     await expect(client().ipNetwork('8.8.8.8')).rejects.toBeInstanceOf(RdapNotFoundError);
   });
 
   it.each([500, 502, 503, 429])('throws a retryable RdapUnavailableError on %d', async (status) => {
-    handler = json(status, { errorCode: status });
+    stub.handler = json(status, { errorCode: status });
     const err = await client().ipNetwork('8.8.8.8').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RdapUnavailableError);
     expect(err).toMatchObject({ retryable: true, status });
   });
 
   it('throws RdapUnavailableError when the server does not answer in time', async () => {
-    handler = () => undefined; // never answers
+    stub.handler = () => undefined; // never answers
     const started = Date.now();
     const err = await client().ipNetwork('8.8.8.8').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RdapUnavailableError);
@@ -92,16 +74,16 @@ describe('RdapClient over HTTP', () => {
     ['an unexpected status', json(403, { errorCode: 403 }), 'answered 403'],
     ['a huge answer', json(200, { ...arin, padding: 'x'.repeat(3 * 1024 * 1024) }), 'larger than'],
   ])('throws RdapInvalidError on %s', async (_what, h, message) => {
-    handler = h;
+    stub.handler = h;
     const err = await client().ipNetwork('8.8.8.8').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RdapInvalidError);
     expect((err as Error).message).toContain(message);
   });
 
   it('validates an entity answer as an entity', async () => {
-    handler = json(200, arin);
+    stub.handler = json(200, arin);
     await expect(client().entity('GOGL')).rejects.toBeInstanceOf(RdapInvalidError);
-    handler = json(200, arin.entities[0]);
+    stub.handler = json(200, arin.entities[0]);
     await expect(client().entity('GOGL')).resolves.toMatchObject({ objectClassName: 'entity', handle: 'GOGL' });
   });
 

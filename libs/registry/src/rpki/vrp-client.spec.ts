@@ -1,5 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { HttpStandIn, answer } from '../../../../test/support/http-stand-in.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@app/platform';
 import { RpkiInvalidError, RpkiUnavailableError } from './errors.js';
@@ -9,32 +8,14 @@ import { VrpClient } from './vrp-client.js';
  * The client against a local HTTP server standing in for a validator's export (mocked at the
  * HTTP boundary: the real fetch, timeout, size cap and parsing run).
  */
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 describe('VrpClient over HTTP', () => {
-  let server: Server;
-  let baseUrl: string;
-  let handler: Handler = (_req, res) => res.end();
-  const seen: string[] = [];
+  const stub = new HttpStandIn();
+  const seen = stub.seen;
+  beforeAll(() => stub.start());
+  afterAll(() => stub.stop());
 
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      seen.push(req.url ?? '');
-      handler(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-
-  const client = (overrides: Record<string, string> = {}) => new VrpClient(loadConfig({ SANDBOX_BASE_URL: baseUrl, RDAP_TIMEOUT_MS: '300', ...overrides }));
-  const answer = (status: number, body: unknown, type = 'application/json'): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
+  const client = (overrides: Record<string, string> = {}) => new VrpClient(loadConfig({ SANDBOX_BASE_URL: stub.baseUrl, RDAP_TIMEOUT_MS: '300', ...overrides }));
   const vrps = {
     metadata: { buildtime: '2026-01-01T00:00:00Z', roas: 2 },
     roas: [
@@ -44,25 +25,25 @@ describe('VrpClient over HTTP', () => {
   };
 
   it("downloads RPKI_VRPS_URL (by default the sandbox's export) and returns the validated VRPs", async () => {
-    handler = answer(200, vrps);
+    stub.handler = answer(200, vrps);
     seen.length = 0;
     await expect(client().vrps()).resolves.toEqual([
       { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin' },
       { asn: 13335, prefix: '1.1.1.0/24', maxLength: 24, ta: 'apnic' },
     ]);
-    await client({ RPKI_VRPS_URL: `${baseUrl}/export/vrps.json` }).vrps();
+    await client({ RPKI_VRPS_URL: `${stub.baseUrl}/export/vrps.json` }).vrps();
     expect(seen).toEqual(['/sandbox/rpki/vrps.json', '/export/vrps.json']);
   });
 
   it.each([500, 502, 503, 429])('throws a retryable RpkiUnavailableError on %d', async (status) => {
-    handler = answer(status, 'Service Unavailable', 'text/plain');
+    stub.handler = answer(status, 'Service Unavailable', 'text/plain');
     const err = await client().vrps().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpkiUnavailableError);
-    expect(err).toMatchObject({ retryable: true, status, url: `${baseUrl}/sandbox/rpki/vrps.json` });
+    expect(err).toMatchObject({ retryable: true, status, url: `${stub.baseUrl}/sandbox/rpki/vrps.json` });
   });
 
   it('throws RpkiUnavailableError when the export does not answer in time', async () => {
-    handler = () => undefined; // never answers
+    stub.handler = () => undefined; // never answers
     const started = Date.now();
     const err = await client().vrps().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpkiUnavailableError);
@@ -71,7 +52,7 @@ describe('VrpClient over HTTP', () => {
   });
 
   it('throws RpkiUnavailableError when the body stops arriving before the timeout', async () => {
-    handler = (_req, res) => {
+    stub.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"roas": [');
     };
@@ -89,7 +70,7 @@ describe('VrpClient over HTTP', () => {
     ['a VRP with a bad ASN', answer(200, { roas: [{ asn: 'ASX', prefix: '1.1.1.0/24', maxLength: 24, ta: 'apnic' }] }), 'roas.0.asn'],
     ['a 404', answer(404, 'Not Found', 'text/plain'), 'answered 404'],
   ])('throws RpkiInvalidError (not retryable) on %s', async (_what, h, message) => {
-    handler = h;
+    stub.handler = h;
     const err = await client().vrps().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpkiInvalidError);
     expect(err).toMatchObject({ retryable: false });
@@ -97,7 +78,7 @@ describe('VrpClient over HTTP', () => {
   });
 
   it('refuses an export larger than the cap, declared or not', async () => {
-    handler = (_req, res) => {
+    stub.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(512 * 1024 * 1024) });
       res.end();
     };
