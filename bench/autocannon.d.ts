@@ -21,11 +21,17 @@ declare module 'autocannon' {
     timeouts: number;
     non2xx: number;
     '2xx': number;
+    /** Answers per HTTP status, e.g. statusCodeStats['201'].count. */
+    statusCodeStats: Record<string, { count: number }>;
   }
   export interface Request {
     method?: string;
     path: string;
     headers?: Record<string, string>;
+    body?: string | Buffer;
+    /** Called before each send of this request: answers the request to send (a copy may be changed). */
+    setupRequest?: (req: Request, context: Record<string, unknown>) => Request;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
   }
   export interface Options {
     url: string;

@@ -34,8 +34,10 @@ describe('audit log', () => {
     await t.close();
   });
 
+  /** The newest sealed row, after sealing what is written. */
   async function newestRow(): Promise<{ seq: bigint; action: string }> {
-    const [row] = await db.query('SELECT seq, action FROM audit_log ORDER BY seq DESC LIMIT 1');
+    await audit.seal();
+    const [row] = await db.query('SELECT seq, action FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
     return row;
   }
 
@@ -49,6 +51,46 @@ describe('audit log', () => {
     expect(await newestRow()).toEqual(before);
   });
 
+  it('writes rows unsealed, without a lock; sealing chains them once, in id order, and changes nothing else', async () => {
+    // Two rows written by transactions open at the same time: neither waits for the other.
+    const q1 = db.createQueryRunner();
+    const q2 = db.createQueryRunner();
+    await q1.connect();
+    await q2.connect();
+    try {
+      await q1.startTransaction();
+      await q2.startTransaction();
+      const insert = (q: typeof q1, action: string) =>
+        q.query(
+          `INSERT INTO audit_log (at, actor_type, actor_id, org_id, action, subject_type, subject_id) VALUES (now(), 'system', 'test', NULL, $1, 'test', 'x') RETURNING id`,
+          [action],
+        );
+      const [[a], [b]] = await Promise.all([insert(q1, 'test.first'), insert(q2, 'test.second')]);
+      await q2.commitTransaction();
+      await q1.commitTransaction();
+      const unsealed = await db.query('SELECT id, seq, hash FROM audit_log WHERE id = ANY($1::bigint[]) ORDER BY id', [[a.id, b.id]]);
+      expect(unsealed.map((r: { seq: unknown; hash: unknown }) => [r.seq, r.hash])).toEqual([
+        [null, null],
+        [null, null],
+      ]);
+      // The content of an unsealed row cannot change either; only sealing may fill its place.
+      await expect(db.query(`UPDATE audit_log SET action = 'forged' WHERE id = $1`, [a.id])).rejects.toThrow(/append-only/);
+      expect(await audit.seal()).toBeGreaterThanOrEqual(2);
+      const sealed: { id: bigint; seq: bigint; prev_hash: string; hash: string }[] = await db.query(
+        'SELECT id, seq, prev_hash, hash FROM audit_log WHERE id = ANY($1::bigint[]) ORDER BY id',
+        [[a.id, b.id]],
+      );
+      expect(sealed[1]!.seq).toBeGreaterThan(sealed[0]!.seq);
+      expect(sealed.every((r) => /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
+      // Sealed once: a second seal of the same row is refused.
+      await expect(db.query(`UPDATE audit_log SET seq = seq + 1000000 WHERE id = $1`, [a.id])).rejects.toThrow(/append-only/);
+      expect((await audit.verify()).ok).toBe(true);
+    } finally {
+      await q1.release();
+      await q2.release();
+    }
+  });
+
   it('verifies an intact chain', async () => {
     const verdict = await audit.verify();
     expect(verdict.ok).toBe(true);
@@ -57,7 +99,8 @@ describe('audit log', () => {
   });
 
   it('detects a row altered behind the trigger, from the API process and from the command line', async () => {
-    const [victim] = await db.query('SELECT seq, action FROM audit_log ORDER BY seq DESC OFFSET 1 LIMIT 1');
+    await audit.seal();
+    const [victim] = await db.query('SELECT seq, action FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC OFFSET 1 LIMIT 1');
     await tamper(`UPDATE audit_log SET action = 'api_key.forged' WHERE seq = $1`, [victim.seq]);
     try {
       const verdict = await audit.verify();
@@ -80,14 +123,15 @@ describe('audit log', () => {
   });
 
   it('detects a deleted row', async () => {
-    const [victim] = await db.query('SELECT * FROM audit_log ORDER BY seq DESC OFFSET 1 LIMIT 1');
+    await audit.seal();
+    const [victim] = await db.query('SELECT * FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC OFFSET 1 LIMIT 1');
     await tamper('DELETE FROM audit_log WHERE seq = $1', [victim.seq]);
     try {
       expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: victim.seq });
     } finally {
       await tamper(
         `INSERT INTO audit_log SELECT * FROM jsonb_populate_record(NULL::audit_log, $1::jsonb)`,
-        [JSON.stringify({ ...victim, seq: String(victim.seq) })],
+        [JSON.stringify({ ...victim, seq: String(victim.seq), id: String(victim.id) })],
       );
     }
     expect((await audit.verify()).ok).toBe(true);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AuditView, type Role, auditHash } from '@app/identity';
+import { AuditLog, type AuditView, type Role, auditHash } from '@app/identity';
 import { encodeCursor } from '@app/platform';
 import type supertest from 'supertest';
 import { DataSource } from 'typeorm';
@@ -686,6 +686,7 @@ describe('identity (e2e)', () => {
     }
 
     beforeAll(async () => {
+      await t.app.get(AuditLog).seal();
       const [{ max }] = await db.query('SELECT coalesce(max(seq), 0)::text AS max FROM audit_log');
       firstSeq = BigInt(max) + 1n;
       const created = await t.http.post('/v1/orgs').set(bearer(t.adminToken)).set('x-request-id', `create-a-${run}`).send({ name: uniqueName('audit-a') });

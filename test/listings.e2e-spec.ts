@@ -33,7 +33,7 @@ describe('listings (e2e)', () => {
   const listingsOf = async (blockId: string): Promise<{ id: string; status: string }[]> =>
     db.query('SELECT id, status FROM listings WHERE block_id = $1 ORDER BY created_at, id', [blockId]);
   const auditOf = async (listingId: string): Promise<{ action: string; actor_type: string; org_id: string }[]> =>
-    db.query(`SELECT action, actor_type, org_id FROM audit_log WHERE subject_type = 'listing' AND subject_id = $1 ORDER BY seq`, [listingId]);
+    db.query(`SELECT action, actor_type, org_id FROM audit_log WHERE subject_type = 'listing' AND subject_id = $1 ORDER BY id`, [listingId]);
   const block = (o: Partial<Parameters<typeof aVerifiedBlock>[1]> = {}): Promise<TestBlock> =>
     aVerifiedBlock(db, { holderOrgId: holder.id, ...o });
 

@@ -63,7 +63,7 @@ describe('registry handles (e2e)', () => {
   }
 
   async function auditActions(orgId: string): Promise<string[]> {
-    const rows: { action: string }[] = await db.query(`SELECT action FROM audit_log WHERE org_id = $1 AND action LIKE 'registry_handle.%' ORDER BY seq`, [orgId]);
+    const rows: { action: string }[] = await db.query(`SELECT action FROM audit_log WHERE org_id = $1 AND action LIKE 'registry_handle.%' ORDER BY id`, [orgId]);
     return rows.map((r) => r.action);
   }
 

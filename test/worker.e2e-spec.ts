@@ -199,6 +199,7 @@ describe('worker', () => {
         expect(res.status).toBe(201);
       }
       const audit = w.worker.get(AuditLog);
+      await audit.seal();
       const intact = await audit.verify();
       expect(intact.ok).toBe(true);
       const [{ total, head }] = await db.query('SELECT count(*) AS total, max(seq) AS head FROM audit_log');

@@ -2,7 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type O
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import { type AppConfig, JOBS, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
-import { IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
+import { AuditSealer, IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { INVENTORY_ENTITIES } from '@app/inventory';
 import { LEASES_ENTITIES } from '@app/leases';
 import { LISTINGS_ENTITIES } from '@app/listings';
@@ -39,7 +39,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         ListingsWorkerModule,
         LeasesWorkerModule,
       ],
-      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
+      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };
   }
 

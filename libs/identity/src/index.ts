@@ -2,6 +2,7 @@ export * from './domain/roles.js';
 export * from './domain/api-key.js';
 export * from './audit/audit-chain.js';
 export * from './audit/audit.service.js';
+export * from './audit/audit-sealer.js';
 export * from './auth.guard.js';
 export * from './identity.service.js';
 export * from './identity.module.js';

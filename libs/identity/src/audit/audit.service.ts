@@ -41,11 +41,17 @@ interface DbRow {
   hash: string;
 }
 
-// Serialises appends so that the chain stays linear across processes; held to commit.
+// Serialises sealing (giving rows their place in the chain) across processes; held briefly.
 const AUDIT_LOCK = 7243002;
 const COLUMNS = 'seq, at, actor_type, actor_id, org_id, action, subject_type, subject_id, details, request_id, prev_hash, hash';
+const CONTENT_COLUMNS = 'at, actor_type, actor_id, org_id, action, subject_type, subject_id, details, request_id';
+const SEAL_BATCH = 1000;
 
-/** Who did what, when: appended in the caller's transaction, never changed. */
+/**
+ * Who did what, when: appended in the caller's transaction, never changed. A row is written
+ * without a place in the hash chain and sealed (given its seq and hashes) shortly after, by
+ * the worker's sealer or by the next read; writers never wait for one another.
+ */
 @Injectable()
 export class AuditLog {
   constructor(
@@ -58,44 +64,70 @@ export class AuditLog {
   async record(actor: Actor | 'system', entry: AuditEntry): Promise<void> {
     const em = this.tx.manager();
     if (!em.queryRunner?.isTransactionActive) throw new Error('AuditLog.record must run inside a transaction');
-    await em.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const [last]: { seq: bigint; hash: string }[] = await em.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const who = actor === 'system' ? { type: 'system', id: 'worker' } : auditActor(actor);
-    const content = {
-      seq: (last?.seq ?? 0n) + 1n,
-      at: await this.clock.now(),
-      actorType: who.type,
-      actorId: who.id,
-      orgId: entry.orgId,
-      action: entry.action,
-      subjectType: entry.subject.type,
-      subjectId: entry.subject.id,
-      details: entry.details ?? {},
-      requestId: entry.requestId ?? null,
-    };
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    await em.query(`INSERT INTO audit_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
-      content.seq.toString(),
-      content.at,
-      content.actorType,
-      content.actorId,
-      content.orgId,
-      content.action,
-      content.subjectType,
-      content.subjectId,
-      JSON.stringify(content.details),
-      content.requestId,
-      prevHash,
-      auditHash(prevHash, content),
+    await em.query(`INSERT INTO audit_log (${CONTENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      await this.clock.now(),
+      who.type,
+      who.id,
+      entry.orgId,
+      entry.action,
+      entry.subject.type,
+      entry.subject.id,
+      JSON.stringify(entry.details ?? {}),
+      entry.requestId ?? null,
     ]);
+  }
+
+  /**
+   * Chains every committed unsealed row, in id order, after the current head: each gets the
+   * next seq, the head's hash as prev_hash, and its own hash. Returns how many it sealed.
+   * Safe from any number of processes (one advisory lock, held for a batch).
+   */
+  async seal(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (em) => {
+        await em.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+        const pending: (Omit<DbRow, 'seq' | 'prev_hash' | 'hash'> & { id: bigint })[] = await em.query(
+          `SELECT id, ${CONTENT_COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT ${SEAL_BATCH}`,
+        );
+        if (pending.length === 0) return 0;
+        const [head]: { seq: bigint; hash: string }[] = await em.query('SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
+        let seq = head?.seq ?? 0n;
+        let prev = head?.hash ?? GENESIS_HASH;
+        const ids: string[] = [];
+        const seqs: string[] = [];
+        const prevs: string[] = [];
+        const hashes: string[] = [];
+        for (const r of pending) {
+          seq += 1n;
+          const hash = auditHash(prev, toChainRow({ ...r, seq, prev_hash: prev, hash: '' }));
+          ids.push(r.id.toString());
+          seqs.push(seq.toString());
+          prevs.push(prev);
+          hashes.push(hash);
+          prev = hash;
+        }
+        await em.query(
+          `UPDATE audit_log a SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s (id, seq, prev_hash, hash)
+            WHERE a.id = s.id`,
+          [ids, seqs, prevs, hashes],
+        );
+        return pending.length;
+      });
+      total += n;
+      if (n < SEAL_BATCH) return total;
+    }
   }
 
   /** Newest first; an organisation's admin sees its own rows, the platform sees all. */
   async list(actor: Actor, page: PageQuery): Promise<Page<AuditView>> {
+    await this.seal();
     const before = page.cursor ? BigInt(decodeCursor(page.cursor, z.tuple([z.string().regex(/^\d{1,18}$/)]))[0]) : null;
     const rows: DbRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM audit_log
-        WHERE ($1::uuid IS NULL OR org_id = $1) AND ($2::bigint IS NULL OR seq < $2)
+        WHERE seq IS NOT NULL AND ($1::uuid IS NULL OR org_id = $1) AND ($2::bigint IS NULL OR seq < $2)
         ORDER BY seq DESC LIMIT $3`,
       [orgScope(actor), before?.toString() ?? null, page.limit + 1],
     );
@@ -120,6 +152,7 @@ export class AuditLog {
 
   /** Verifies against the head the last successful check saw, and records the result. */
   async verifyAndRecord(): Promise<ChainVerdict> {
+    await this.seal();
     // The head of the last clean check: rows up to it must still be there, unchanged.
     const anchorRows: { seq: bigint; hash: string }[] = await this.db.query(
       `SELECT head_seq AS seq, head_hash AS hash FROM audit_chain_checks
