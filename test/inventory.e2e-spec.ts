@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { BlockVerification, MandatesService } from '@app/inventory';
+import { RegistryGateways } from '@app/registry';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi, startWorker } from './support/app.js';
 import { aSlash16, aConfirmedHolder, verified } from './support/holder-fixtures.js';
@@ -8,7 +9,7 @@ import { type TestOrg, aKey, anOrg, bearer } from './support/identity-fixtures.j
 import { type ListeningApi, startListeningApi } from './support/listening.js';
 import { expectProblem } from './support/problem.js';
 import { sleep, waitFor } from './support/queues.js';
-import { Sandbox, aHandle, anEmail } from './support/registry-fixtures.js';
+import { Sandbox, aHandle, anEmail, rdapGet } from './support/registry-fixtures.js';
 
 /**
  * Address space (API.md "Address space"): registration refuses every bad prefix and any
@@ -182,6 +183,24 @@ describe('blocks, verification and mandates (e2e)', () => {
         rdap: { objectClassName: 'ip network' },
       });
       expect(Date.parse((done.evidence as { checkedAt: string }).checkedAt)).not.toBeNaN();
+    });
+
+    it('verifies again a block whose first /24 the holder has sub-assigned (leased out)', async () => {
+      const s = aSlash16();
+      const entity = await aConfirmedHolder(t, holder, `${s}.0.0/16`);
+      const block = (await register(holder, `${s}.0.0/22`)).body;
+      await t.http.post(`/v1/blocks/${block.id}/verify`).set(bearer(holder.apiKey));
+      expect(await verified(t, holder, block.id)).toMatchObject({ status: 'verified' });
+      // A lessee's sub-assignment now answers for the block's first address.
+      const written = await t.app
+        .get(RegistryGateways)
+        .gatewayFor('RIPE')
+        .create({ rir: 'RIPE', kind: 'assignment', prefix: `${s}.0.0/24`, asn: 213415, customer: { handle: 'C-LESSEE1', name: 'Lessee Ltd' } });
+      expect(written.kind).toBe('done');
+      expect((await rdapGet(registry.baseUrl, `ip/${s}.0.1`)).body).toMatchObject({ startAddress: `${s}.0.0`, endAddress: `${s}.0.255` });
+      await t.http.post(`/v1/blocks/${block.id}/verify`).set(bearer(holder.apiKey));
+      const again = await verified(t, holder, block.id);
+      expect(again).toMatchObject({ status: 'verified', evidence: { matchedHandle: entity.handle, network: { startAddress: `${s}.0.0`, endAddress: `${s}.255.255` } } });
     });
 
     it('fails when another organisation is the registrant', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditLog } from '@app/identity';
-import { formatAddress, lastAddress, parsePrefix } from '@app/ipam';
+import { formatAddress, formatPrefix, lastAddress, parsePrefix } from '@app/ipam';
 import { Clock, Transactions } from '@app/platform';
 import {
   RdapClient,
@@ -61,7 +61,16 @@ export class BlockVerification {
             : `the registry's RDAP answer could not be used: ${err instanceof Error ? err.message : String(err)}`;
       return this.finish(job, { ok: false, reason, evidence: { error: reason } });
     }
-    const range = networkRange(network);
+    let range = networkRange(network);
+    if (range.first > parsed.value.first || range.last < lastAddress(parsed.value)) {
+      // The first address may sit in a sub-assignment the holder made (a lease of part of the
+      // block): ask for the network covering the whole block, and judge that one if there is.
+      const whole = await this.coveringNetwork(formatPrefix(parsed.value), isLastAttempt);
+      if (whole) {
+        network = whole;
+        range = networkRange(whole);
+      }
+    }
     const registrants = registrantHandles(network);
     const verdict = judgeHoldership({
       block: { first: parsed.value.first, last: lastAddress(parsed.value) },
@@ -83,6 +92,18 @@ export class BlockVerification {
       country: typeof network.country === 'string' && /^[A-Z]{2}$/.test(network.country) ? network.country : null,
       registeredAt: registrationDate(network),
     });
+  }
+
+  /** The network covering the whole prefix, or null when the registry has none. */
+  private async coveringNetwork(prefix: string, isLastAttempt: boolean): Promise<Awaited<ReturnType<RdapClient['ipNetwork']>> | null> {
+    try {
+      return await this.rdap.ipNetwork(prefix);
+    } catch (err) {
+      if (err instanceof RdapNotFoundError) return null;
+      // On the last attempt, judge what the first answer showed rather than leave the block verifying.
+      if (err instanceof RdapUnavailableError && isLastAttempt) return null;
+      throw err;
+    }
   }
 
   private async current(job: VerifyBlockJob): Promise<BlockRow | null> {
