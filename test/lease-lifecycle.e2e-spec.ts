@@ -307,4 +307,29 @@ describe('lease lifecycle (e2e, with the worker)', () => {
       return lease.termNumber === 2 ? lease : undefined;
     })).status).toBe('active');
   });
+
+  it('the reconciler re-creates registry-change jobs lost with Redis, from the database', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'RIPE' });
+    await Promise.all(workers.map((w) => w.close()));
+    let created: { id: string };
+    try {
+      created = await aLease(t, lessee.apiKey, aLeaseRequest(space.listing.id));
+      // As if the relay had handed the jobs to a Redis that then lost them: the outbox says
+      // dispatched, no job exists, and the changes have been quiet for an hour.
+      const [, lost]: [unknown, number] = await db.query(
+        `UPDATE outbox SET dispatched_at = now() WHERE dispatched_at IS NULL AND job_name = 'leases.registry-change'
+            AND (payload->>'changeId')::uuid IN (SELECT id FROM lease_registry_changes WHERE lease_id = $1)`,
+        [created.id],
+      );
+      expect(lost).toBe(3);
+      await db.query(`UPDATE lease_registry_changes SET queued_at = now() - interval '1 hour' WHERE lease_id = $1`, [created.id]);
+    } finally {
+      const env = { SANDBOX_BASE_URL: registry.baseUrl, LEASE_SCAN_INTERVAL_MS: '300', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' };
+      workers = [(await startWorker(env)).worker, (await startWorker(env)).worker];
+    }
+    const active = await leaseReaches(t, lessee.apiKey, created.id, 'active');
+    const rounds: { round: number }[] = await db.query('SELECT round FROM lease_registry_changes WHERE lease_id = $1', [created.id]);
+    expect(rounds.map((r) => r.round)).toEqual([2, 2, 2]);
+    expect(active.registryChanges.every((c) => c.status === 'applied')).toBe(true);
+  });
 });
