@@ -152,6 +152,14 @@ describe('leases: taking a unit (e2e)', () => {
     await insert(half);
   });
 
+  it('keeps lease history append-only: UPDATE and DELETE on lease_events are refused', async () => {
+    const { listing } = await aLeaseListing(t, db, { length: 24 });
+    const lease = await aLease(t, lessee.apiKey, aLeaseRequest(listing.id));
+    await expect(db.query(`UPDATE lease_events SET event = 'forged' WHERE lease_id = $1`, [lease.id])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM lease_events WHERE lease_id = $1', [lease.id])).rejects.toThrow(/append-only/);
+    expect((await getLease(t, lessee.apiKey, lease.id)).events.map((e) => e.event)).toEqual(['created']);
+  });
+
   describe('refusals: a 4xx problem, and nothing stored', () => {
     let shared: Awaited<ReturnType<typeof aLeaseListing>>;
     beforeAll(async () => {
