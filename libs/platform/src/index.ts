@@ -19,3 +19,4 @@ export * from './queues/queue-registry.js';
 export * from './queues/redis.js';
 export * from './util/canonical-json.js';
 export * from './platform.module.js';
+export * from './util/periodic-task.js';

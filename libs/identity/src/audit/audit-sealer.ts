@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, PeriodicTask } from '@app/platform';
 import { AuditLog } from './audit.service.js';
 
 /**
@@ -8,43 +8,24 @@ import { AuditLog } from './audit.service.js';
  * commit even when nobody reads the log. Any number of workers may run it.
  */
 @Injectable()
-export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class AuditSealer extends PeriodicTask {
   private readonly log = new Logger('audit');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
 
   constructor(
     private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    super();
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => (this.running = undefined));
-    }, ms);
+  protected async round(): Promise<number> {
+    await this.audit.seal();
+    return this.config.outboxPollMs;
   }
 
-  private async tick(): Promise<void> {
-    let next = this.config.outboxPollMs;
-    try {
-      await this.audit.seal();
-    } catch (err) {
-      // The database away: the rows stay unsealed and are sealed once it answers again.
-      this.log.warn({ msg: 'audit sealing failed; will retry', err: (err as Error).message });
-      next = Math.max(next, 1000);
-    }
-    this.schedule(next);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /** The database away: the rows stay unsealed and are sealed once it answers again. */
+  protected failed(err: Error): number {
+    this.log.warn({ msg: 'audit sealing failed; will retry', err: err.message });
+    return Math.max(this.config.outboxPollMs, 1000);
   }
 }

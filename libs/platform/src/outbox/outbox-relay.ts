@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { isJobName, type QueueName } from '../queues/queue-names.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
+import { PeriodicTask } from '../util/periodic-task.js';
 
 interface OutboxRow {
   id: bigint;
@@ -20,18 +21,17 @@ interface OutboxRow {
  * relays it again under the same job id, which BullMQ collapses.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutboxRelay extends PeriodicTask {
   private readonly log = new Logger('outbox');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
   private rounds = 0;
 
   constructor(
     private readonly db: DataSource,
     private readonly queues: QueueRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Relays up to `limit` rows; returns how many. */
   async relayOnce(limit = 200): Promise<number> {
@@ -69,37 +69,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => (this.running = undefined));
-    }, ms);
-  }
-
-  private async tick(): Promise<void> {
-    let next = this.config.outboxPollMs;
-    try {
-      const n = await this.relayOnce();
-      if (n > 0) next = 0; // more may be waiting
-      if (++this.rounds % 1000 === 0) {
-        await this.db.query(`DELETE FROM outbox WHERE dispatched_at < now() - interval '7 days'`);
-      }
-    } catch (err) {
-      // Redis or PostgreSQL away: the rows stay and are relayed once both answer again.
-      this.log.warn({ msg: 'outbox relay failed; will retry', err: (err as Error).message });
-      next = Math.max(this.config.outboxPollMs, 1000);
+  protected async round(): Promise<number> {
+    const n = await this.relayOnce();
+    if (++this.rounds % 1000 === 0) {
+      await this.db.query(`DELETE FROM outbox WHERE dispatched_at < now() - interval '7 days'`);
     }
-    this.schedule(next);
+    return n > 0 ? 0 : this.config.outboxPollMs; // more may be waiting
   }
 
-  /** Before the database closes: finish the round under way, start no other. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /** Redis or PostgreSQL away: the rows stay and are relayed once both answer again. */
+  protected failed(err: Error): number {
+    this.log.warn({ msg: 'outbox relay failed; will retry', err: err.message });
+    return Math.max(this.config.outboxPollMs, 1000);
   }
 }
