@@ -1,13 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { generateApiKey } from '@app/identity';
 import { type ListingFilter, SEARCH_TYPES, searchQuery } from '@app/listings';
 import { runMigrations } from '@app/platform';
+import { ApiProcess, BenchDatabase, dropRedisKeys, log, newRunId, onceCleanup } from './support/harness.js';
 import { seedListings } from './support/seed-listings.js';
 
 /**
@@ -19,7 +15,8 @@ import { seedListings } from './support/seed-listings.js';
  *   (c) the endpoint at a fixed 1,000 requests/s: p50 and p99 latency.
  *
  * Goals (issue 3): (a)/(b) >= 0.5, and p99 < 25 ms in (c). Works in its own database
- * (dropped at the end) and Redis key prefix; only 127.0.0.1 is targeted.
+ * ipv4market_bench_listings_<run> (dropped at the end, also on SIGINT) and Redis key prefix;
+ * only 127.0.0.1 is targeted. The API's own output (at LOG_LEVEL=warn) is shown as it comes.
  *
  * Two things this machine (2 cores shared by PostgreSQL, the API and the load generator)
  * makes worth printing beside the headline figures:
@@ -44,8 +41,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const API_POOL_SIZE = Number(process.env.BENCH_API_POOL_SIZE ?? 8);
 const CONCURRENCY = 50;
 const FIXED_RATE = 1000;
-const RUN_ID = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-const DB_NAME = `ipv4market_bench_listings_${RUN_ID}`;
+const RUN_ID = newRunId();
 const REDIS_PREFIX = `ipv4m-bench-${RUN_ID}`;
 
 /** A realistic mix: what buyers filter on, mostly first pages, some second pages. */
@@ -62,39 +58,12 @@ const MIX: ListingFilter[] = [
   {},
 ];
 
-const log = (msg: string) => process.stdout.write(`${msg}\n`);
-
 function urlOf(f: ListingFilter, cursor?: string): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(f)) q.set(k, String(v));
   if (cursor) q.set('cursor', cursor);
   const s = q.toString();
   return `/v1/listings${s ? `?${s}` : ''}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the API exited (${child.exitCode ?? child.signalCode})`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error('the API did not become healthy within 60 s');
 }
 
 interface Variant {
@@ -167,45 +136,25 @@ function checkClean(r: Result, what: string): void {
 }
 
 async function main(): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${DB_NAME}`;
-  let api: ChildProcess | undefined;
+  const database = new BenchDatabase(ADMIN_URL, `ipv4market_bench_listings_${RUN_ID}`);
+  let api: ApiProcess | undefined;
   let pool: pg.Pool | undefined;
   let smallPool: pg.Pool | undefined;
-  let cleaned: Promise<void> | undefined;
   // Once, whether the run ends, fails or is interrupted: stop the API, drop the database and the Redis keys.
-  const cleanup = (): Promise<void> =>
-    (cleaned ??= (async () => {
-      await Promise.allSettled([pool?.end(), smallPool?.end()]);
-      // A child that ended on a signal (Nest re-raises SIGTERM after closing) has a signalCode, no exitCode.
-      const running = () => api !== undefined && api.exitCode === null && api.signalCode === null;
-      if (running()) {
-        // Requests autocannon abandoned at the end of its last run finish first.
-        await sleep(1000);
-        const exited = new Promise((resolve) => api!.once('exit', resolve));
-        api!.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-        if (running()) {
-          log('the API did not stop within 30 s of SIGTERM: killed');
-          api!.kill('SIGKILL');
-        }
-      }
-      await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-      await admin.end();
-      await dropRedisKeys();
-      log(`dropped ${DB_NAME}`);
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  }
+  const cleanup = onceCleanup(async () => {
+    await Promise.allSettled([pool?.end(), smallPool?.end()]);
+    // Requests autocannon abandoned at the end of its last run finish first.
+    await api?.stop();
+    await database.drop();
+    await dropRedisKeys(REDIS_URL, REDIS_PREFIX);
+    log(`dropped ${database.name}`);
+  });
   try {
-    await admin.query(`CREATE DATABASE "${DB_NAME}"`);
-    log(`database ${DB_NAME}`);
-    await runMigrations(dbUrl.toString());
+    await database.create();
+    log(`database ${database.name}`);
+    await runMigrations(database.url);
     const seedStarted = Date.now();
-    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     let apiKey: string;
     try {
@@ -222,26 +171,17 @@ async function main(): Promise<void> {
     }
     log(`seeded ${LISTINGS} listings in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        DATABASE_URL: dbUrl.toString(),
-        REDIS_URL,
-        REDIS_KEY_PREFIX: REDIS_PREFIX,
-        PLATFORM_ADMIN_TOKEN: randomBytes(32).toString('base64url'),
-        LOG_LEVEL: 'warn',
-        DATABASE_POOL_SIZE: String(API_POOL_SIZE),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    api = await ApiProcess.start({
+      databaseUrl: database.url,
+      redisUrl: REDIS_URL,
+      redisKeyPrefix: REDIS_PREFIX,
+      poolSize: API_POOL_SIZE,
+      showOutput: true,
     });
-    await waitHealthy(base, api);
+    const base = api.base;
     const headers = { authorization: `Bearer ${apiKey}` };
-    pool = new pg.Pool({ connectionString: dbUrl.toString(), max: CONCURRENCY });
-    smallPool = new pg.Pool({ connectionString: dbUrl.toString(), max: API_POOL_SIZE });
+    pool = new pg.Pool({ connectionString: database.url, max: CONCURRENCY });
+    smallPool = new pg.Pool({ connectionString: database.url, max: API_POOL_SIZE });
     const mix = await variants(base, headers);
     await checkSameRows(base, headers, pool, mix);
     log(`mix: ${mix.length} URLs (${mix.filter((v) => v.after).length} of them second pages), e.g. ${mix[2]!.path}`);
@@ -274,20 +214,6 @@ async function main(): Promise<void> {
     log(`(c') GET /v1/listings at ${FIXED_RATE} req/s, 10 connections ${rps(fixed10)} req/s      p50 ${fixed10.latency.p50} ms  p99 ${fixed10.latency.p99} ms  goal p99 < 25 ms: ${goal(fixed10.latency.p99 < 25)}`);
   } finally {
     await cleanup();
-  }
-}
-
-async function dropRedisKeys(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

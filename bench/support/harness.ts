@@ -76,9 +76,11 @@ export interface ApiOptions {
   redisUrl: string;
   redisKeyPrefix: string;
   poolSize: number;
+  /** Also write the API's output to this process's stdout and stderr as it comes (kept all the same). */
+  showOutput?: boolean;
 }
 
-/** The built API (dist/apps/api/src/main.js) as a child process; its stdout and stderr are kept, not shown. */
+/** The built API (dist/apps/api/src/main.js) as a child process; its stdout and stderr are kept, and shown only with `showOutput`. */
 export class ApiProcess {
   readonly base: string;
   private readonly lines: string[] = [];
@@ -87,12 +89,17 @@ export class ApiProcess {
   private constructor(
     readonly child: ChildProcess,
     port: number,
+    showOutput: boolean,
   ) {
     this.base = `http://127.0.0.1:${port}`;
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const [stream, shownOn] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const) {
       let partial = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
+        if (showOutput) shownOn.write(chunk);
         const parts = (partial + chunk).split('\n');
         partial = parts.pop()!;
         for (const line of parts) this.keep(line);
@@ -119,8 +126,13 @@ export class ApiProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const api = new ApiProcess(child, port);
-    await waitHealthy(api.base, child);
+    const api = new ApiProcess(child, port, o.showOutput ?? false);
+    try {
+      await waitHealthy(api.base, child);
+    } catch (err) {
+      await api.stop();
+      throw err;
+    }
     return api;
   }
 
