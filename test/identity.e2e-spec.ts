@@ -590,13 +590,15 @@ describe('identity (e2e)', () => {
     it('walks every page once, in creation order, without repeats', async () => {
       const mine: string[] = [];
       for (let i = 0; i < 5; i++) mine.push((await anOrg(t)).id);
-      const { pages, all } = await walk(2);
+      // Small pages, but at most ~100 of them: other files of the run make thousands of organisations.
       const [{ n }] = await db.query('SELECT count(*)::int AS n FROM organisations');
+      const limit = Math.max(2, Math.ceil(n / 100));
+      const { pages, all } = await walk(limit);
       expect(all).toHaveLength(n);
       expect(new Set(all.map((o) => o.id)).size).toBe(n);
-      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(2);
+      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(limit);
       expect(pages.at(-1)!.length).toBeGreaterThanOrEqual(1);
-      expect(pages.at(-1)!.length).toBeLessThanOrEqual(2);
+      expect(pages.at(-1)!.length).toBeLessThanOrEqual(limit);
       const ids = all.map((o) => o.id);
       expect(ids.filter((id) => mine.includes(id))).toEqual(mine);
       expect(ids).toContain(platformId);

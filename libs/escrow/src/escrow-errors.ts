@@ -1,0 +1,51 @@
+import { type FieldError, ProblemError } from '@app/platform';
+import type { EscrowRuleCode, InputProblem } from './domain/index.js';
+
+export type EscrowErrorCode =
+  | EscrowRuleCode
+  | 'ESCROW.INVALID'
+  | 'ESCROW.NOT_FOUND'
+  | 'ESCROW.UNKNOWN_PARTY'
+  | 'ESCROW.TERMS_CONFLICT'
+  | 'ESCROW.CURRENCY_MISMATCH'
+  | 'ESCROW.KEY_REUSED'
+  | 'ESCROW.LEDGER_MISMATCH'
+  | 'PAYOUT.INVALID'
+  | 'PAYOUT.NOT_FOUND'
+  | 'PAYOUT.KEY_REUSED'
+  | 'PAYOUT.INSUFFICIENT_FUNDS'
+  | 'STATEMENT.MALFORMED';
+
+const STATUS_AND_TITLE: Readonly<Record<EscrowErrorCode, readonly [number, string]>> = {
+  'ESCROW.INVALID': [422, 'Invalid escrow request'],
+  'ESCROW.NOT_FOUND': [404, 'Escrow not found'],
+  'ESCROW.UNKNOWN_PARTY': [422, 'Unknown party'],
+  'ESCROW.TERMS_CONFLICT': [409, 'Escrow exists with other terms'],
+  'ESCROW.CURRENCY_MISMATCH': [422, 'Wrong currency'],
+  'ESCROW.KEY_REUSED': [422, 'Operation key reused'],
+  'ESCROW.NOT_FUNDED': [409, 'Escrow not funded'],
+  'ESCROW.ALREADY_SETTLED': [409, 'Escrow already settled'],
+  // The escrow's books and the ledger disagree: a defect, never the caller's fault.
+  'ESCROW.LEDGER_MISMATCH': [500, 'Escrow and ledger disagree'],
+  'PAYOUT.INVALID': [422, 'Invalid payout'],
+  'PAYOUT.NOT_FOUND': [404, 'Payout instruction not found'],
+  'PAYOUT.KEY_REUSED': [422, 'Payout key reused'],
+  'PAYOUT.INSUFFICIENT_FUNDS': [409, 'Insufficient funds'],
+  'STATEMENT.MALFORMED': [422, 'Malformed bank statement'],
+};
+
+/** A refusal by the escrow context, with a stable code; a ProblemError, so the HTTP layer answers it as problem+json. */
+export class EscrowError extends ProblemError {
+  declare readonly code: EscrowErrorCode;
+
+  constructor(code: EscrowErrorCode, detail: string, o: { errors?: readonly FieldError[]; extra?: Readonly<Record<string, unknown>> } = {}) {
+    const [status, title] = STATUS_AND_TITLE[code];
+    super(status, code, title, detail, o.errors, o.extra);
+    this.name = 'EscrowError';
+  }
+}
+
+/** Input problems as a 422 listing every field. */
+export function invalid(code: 'ESCROW.INVALID' | 'PAYOUT.INVALID', problems: readonly InputProblem[]): EscrowError {
+  return new EscrowError(code, problems.map((p) => `${p.field} ${p.message}`).join('; '), { errors: problems });
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@app/identity';
+import { LedgerModule } from '@app/ledger';
+import { BankStatementImport } from './bank-statement-import.service.js';
+import { EscrowAccounts } from './escrow-accounts.js';
+import { EscrowService } from './escrow.service.js';
+import { PayoutService } from './payout.service.js';
+
+/** The escrow context, on top of the ledger. Needs the platform's Transactions and Clock (PlatformModule is global). */
+@Module({
+  imports: [IdentityModule, LedgerModule],
+  providers: [EscrowAccounts, EscrowService, PayoutService, BankStatementImport],
+  exports: [EscrowService, PayoutService, BankStatementImport],
+})
+export class EscrowModule {}

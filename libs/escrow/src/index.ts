@@ -1,0 +1,11 @@
+export * from './domain/index.js';
+export * from './escrow-errors.js';
+export * from './escrow-rows.js';
+export * from './escrow-accounts.js';
+export * from './escrow.service.js';
+export * from './payout.service.js';
+export * from './bank-statement-import.service.js';
+export * from './escrow.module.js';
+
+/** The TypeORM entities of this context (it reads and writes with SQL), for the data source. */
+export const ESCROW_ENTITIES: Function[] = [];

@@ -1,0 +1,3 @@
+export * from './checks.js';
+export * from './accounts.js';
+export * from './entry.js';
