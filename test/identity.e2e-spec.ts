@@ -587,6 +587,14 @@ describe('identity (e2e)', () => {
       return { pages, all: pages.flat() };
     }
 
+    it('keeps creation times to the millisecond the cursor carries, whoever inserts', async () => {
+      const [row] = await db.query(`INSERT INTO organisations (name) VALUES ($1) RETURNING created_at::text AS t`, [uniqueName('sql-org')]);
+      expect(row.t).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?\+00$/);
+      await expect(
+        db.query(`INSERT INTO organisations (name, created_at) VALUES ($1, '2026-01-01T00:00:00.123456Z')`, [uniqueName('sql-org')]),
+      ).rejects.toThrow(/organisations_created_at_ms/);
+    });
+
     it('walks every page once, in creation order, without repeats', async () => {
       const mine: string[] = [];
       for (let i = 0; i < 5; i++) mine.push((await anOrg(t)).id);

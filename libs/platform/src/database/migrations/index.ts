@@ -7,6 +7,7 @@ import { Leases1764400004000 } from './1764400004000-leases.js';
 import { AuditSealing1764400005000 } from './1764400005000-audit-sealing.js';
 import { Ledger1764400006000 } from './1764400006000-ledger.js';
 import { Escrow1764400007000 } from './1764400007000-escrow.js';
+import { MillisecondTimes1764400008000 } from './1764400008000-millisecond-times.js';
 
 /** Every migration, oldest first. Listed by hand so that the same list serves tsc output and Jest. */
-export const MIGRATIONS = [Foundation1764300000000, Registry1764400000000, Inventory1764400001000, Listings1764400002000, RegistryChanges1764400003000, Leases1764400004000, AuditSealing1764400005000, Ledger1764400006000, Escrow1764400007000];
+export const MIGRATIONS = [Foundation1764300000000, Registry1764400000000, Inventory1764400001000, Listings1764400002000, RegistryChanges1764400003000, Leases1764400004000, AuditSealing1764400005000, Ledger1764400006000, Escrow1764400007000, MillisecondTimes1764400008000];
