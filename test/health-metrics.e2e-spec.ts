@@ -210,6 +210,8 @@ describe('health, metrics and docs', () => {
       'POST /v1/leases/{id}/notice',
       'POST /v1/leases/{id}/terminate',
       'GET /sandbox/rpki/vrps.json',
+      'GET /v1/ledger/accounts',
+      'GET /v1/ledger/trial-balance',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];

@@ -8,6 +8,7 @@ import { LISTINGS_ENTITIES } from '@app/listings';
 import { REGISTRY_ENTITIES } from '@app/registry';
 import { InventoryApiModule } from './inventory/inventory-api.module.js';
 import { LeasesApiModule } from './leases/leases-api.module.js';
+import { LedgerApiModule } from './ledger/ledger-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
@@ -30,6 +31,7 @@ export class AppModule {
         InventoryApiModule,
         ListingsApiModule,
         LeasesApiModule,
+        LedgerApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [

@@ -61,6 +61,7 @@ interface PostRow {
 }
 
 const entryCursor = z.tuple([z.string().regex(/^[1-9]\d{0,18}$/)]);
+const accountCursor = z.tuple([z.uuid()]);
 
 /**
  * The double-entry ledger: accounts, posting, reversal, balances, the trial balance. Every
@@ -196,6 +197,35 @@ export class LedgerService {
       [accountId, before, page.limit + 1],
     );
     return toPage(toEntries(rows), page.limit, (e) => [e.id.toString()], (e) => e);
+  }
+
+  /**
+   * Accounts with their balances: one organisation's (ownerOrgId), or every account (null),
+   * in id order (the cursor is the last id served).
+   */
+  async accounts(ownerOrgId: string | null, page: PageQuery): Promise<Page<LedgerAccount & { balanceMinor: bigint }>> {
+    const after = page.cursor ? decodeCursor(page.cursor, accountCursor)[0] : null;
+    const rows: (AccountRow & { balance_minor: bigint })[] = await this.tx.manager().query(
+      `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, b.balance_minor
+         FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id
+        WHERE ($1::uuid IS NULL OR a.owner_org_id = $1) AND ($2::uuid IS NULL OR a.id > $2)
+        ORDER BY a.id LIMIT $3`,
+      [ownerOrgId, after, page.limit + 1],
+    );
+    return toPage(rows, page.limit, (r) => [r.id], (r) => ({ ...toAccount(r), balanceMinor: r.balance_minor }));
+  }
+
+  /** One account and its balance, or LEDGER.UNKNOWN_ACCOUNT. */
+  async accountById(id: string): Promise<LedgerAccount & { balanceMinor: bigint }> {
+    const rows: (AccountRow & { balance_minor: bigint })[] = isUuid(id)
+      ? await this.tx.manager().query(
+          `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, b.balance_minor
+             FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id WHERE a.id = $1`,
+          [id],
+        )
+      : [];
+    if (!rows[0]) throw new LedgerError('LEDGER.UNKNOWN_ACCOUNT', `There is no ledger account ${id}`);
+    return { ...toAccount(rows[0]), balanceMinor: rows[0].balance_minor };
   }
 
   /** Debits and credits per currency over the whole journal: equal in every currency, always. */
