@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DueLeases } from '@app/leases';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi, startWorker } from './support/app.js';
-import { type TestOrg, anOrg, bearer } from './support/identity-fixtures.js';
+import { type TestOrg, aKey, anOrg, bearer } from './support/identity-fixtures.js';
 import { type LeaseJson, type LeaseListing, aLease, aLeaseListing, aLeaseRequest, getLease, leaseReaches, leaseRowsOf, postLease } from './support/lease-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
 import { expectProblem } from './support/problem.js';
@@ -331,5 +331,40 @@ describe('lease lifecycle (e2e, with the worker)', () => {
     const rounds: { round: number }[] = await db.query('SELECT round FROM lease_registry_changes WHERE lease_id = $1', [created.id]);
     expect(rounds.map((r) => r.round)).toEqual([2, 2, 2]);
     expect(active.registryChanges.every((c) => c.status === 'applied')).toBe(true);
+  });
+
+  it('bills each lease-month once on the ledger: the lessee owes it, the lessor is owed it less the fee; the trial balance holds', async () => {
+    const space = await aLeaseListing(t, db, { length: 24, rir: 'RIPE', pricePerIpMonth: 40 });
+    const tenant = await anOrg(t);
+    const created = await aLease(t, tenant.apiKey, aLeaseRequest(space.listing.id, { termMonths: 12, noticeDays: 30 }));
+    await leaseReaches(t, tenant.apiKey, created.id, 'active');
+    const balanceOf = async (orgId: string, purpose: string): Promise<bigint> => {
+      const [row] = await db.query(
+        `SELECT b.balance_minor FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id
+          WHERE a.owner_org_id = $1 AND a.purpose = $2 AND a.currency = 'USD'`,
+        [orgId, purpose],
+      );
+      return row?.balance_minor ?? 0n;
+    };
+    const monthly = 40n * 256n;
+    await waitFor('month 1 billed', async () => (await balanceOf(tenant.id, 'receivable')) === monthly);
+    expect(await balanceOf(space.holder.id, 'payable')).toBe(monthly - monthly / 10n);
+
+    // A month later, both workers scanning at once: the second month is charged once.
+    await advancePast(new Date(new Date(created.startsAt as string).getTime() + 32 * DAY_MS), 0);
+    await Promise.all(workers.flatMap((w) => [w.get(DueLeases).run(), w.get(DueLeases).run()]));
+    expect(await balanceOf(tenant.id, 'receivable')).toBe(2n * monthly);
+    expect(await balanceOf(space.holder.id, 'payable')).toBe(2n * (monthly - monthly / 10n));
+    const entries: { idempotency_key: string }[] = await db.query(`SELECT idempotency_key FROM journal_entries WHERE reference = $1 ORDER BY id`, [
+      `lease:${created.id}`,
+    ]);
+    expect(entries.map((e) => e.idempotency_key)).toEqual([`lease:${created.id}:month:0`, `lease:${created.id}:month:1`]);
+
+    // Both parties see it through the ledger API; debits equal credits in every currency.
+    const tenantFinance = await aKey(t, tenant.id, 'finance');
+    const accounts = await t.http.get('/v1/ledger/accounts').set(bearer(tenantFinance.apiKey));
+    expect(accounts.body.data).toEqual([expect.objectContaining({ purpose: 'receivable', balance: { amountMinor: Number(2n * monthly), currency: 'USD' } })]);
+    const tb = await t.http.get('/v1/ledger/trial-balance').set(bearer(t.adminToken));
+    for (const c of tb.body.currencies) expect(c.debitsMinor).toBe(c.creditsMinor);
   });
 });

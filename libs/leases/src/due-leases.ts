@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditLog } from '@app/identity';
 import { Clock, Transactions } from '@app/platform';
 import { renewedPeriod } from './domain/lease-terms.js';
+import { LeaseBilling } from './lease-billing.js';
 import { LeaseHistory } from './lease-history.js';
 import { LeaseRegistry } from './lease-registry.js';
 import { LEASE_COLUMNS, type LeaseRow } from './lease-row.js';
@@ -16,13 +17,16 @@ export interface DueLeasesOutcome {
   renewed: number;
   lapsed: number;
   expired: number;
+  /** Leases charged for one or more lease-months. */
+  billed: number;
   requeued: number;
 }
 
 /**
  * What the clock (the sandbox clock, when it travels) makes due, run by a scheduled job:
  * at the notice deadline a lease with auto-renew and no notice renews for another term,
- * any other lease starts ending; at the end of its term a lease is deprovisioned.
+ * any other lease starts ending; at the end of its term a lease is deprovisioned; each
+ * lease-month is charged on the ledger when it starts (LeaseBilling).
  *
  * Safe with several workers: each lease is taken with FOR UPDATE SKIP LOCKED and its due
  * condition is part of the locking query, which PostgreSQL re-checks on the locked row; a
@@ -38,10 +42,11 @@ export class DueLeases {
     private readonly history: LeaseHistory,
     private readonly registry: LeaseRegistry,
     private readonly audit: AuditLog,
+    private readonly billing: LeaseBilling,
   ) {}
 
   async run(): Promise<DueLeasesOutcome> {
-    const out: DueLeasesOutcome = { renewed: 0, lapsed: 0, expired: 0, requeued: 0 };
+    const out: DueLeasesOutcome = { renewed: 0, lapsed: 0, expired: 0, billed: 0, requeued: 0 };
     // Renewals first: a lease whose clock jumped past several deadlines renews once per term.
     out.renewed = await this.drain(
       `status = 'active' AND auto_renew AND notice_given_at IS NULL AND notice_deadline <= $1`,
@@ -74,8 +79,10 @@ export class DueLeases {
       await this.registry.schedule(next, 'deprovision');
       await this.audited(lease, 'lease.deprovisioning', { reason: 'term ended' });
     });
+    // After renewals: a renewed lease's new months are billable.
+    out.billed = await this.billing.billDue();
     out.requeued = await this.registry.requeueQuiet(RECONCILE_QUIET_MS, REFUSED_REMOVAL_RETRY_MS);
-    if (out.renewed + out.lapsed + out.expired + out.requeued > 0) this.log.log({ msg: 'due leases', ...out });
+    if (out.renewed + out.lapsed + out.expired + out.billed + out.requeued > 0) this.log.log({ msg: 'due leases', ...out });
     return out;
   }
 

@@ -113,8 +113,8 @@ export class LeasesService {
       const [lease]: LeaseRow[] = await em.query(
         `INSERT INTO leases (id, listing_id, block_id, lessor_org_id, holder_org_id, lessee_org_id, prefix, rir, lessee_asn, term_months,
                              auto_renew, notice_days, price_minor, monthly_minor, currency, status, starts_at, ends_at, notice_deadline,
-                             commitment_id, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::cidr, $8, $9, $10, $11, $12, $13, $14, $15, 'provisioning', $16, $17, $18, $19, 1, $16, $16)
+                             commitment_id, version, created_at, updated_at, next_bill_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::cidr, $8, $9, $10, $11, $12, $13, $14, $15, 'provisioning', $16, $17, $18, $19, 1, $16, $16, $16)
          RETURNING ${LEASE_COLUMNS}`,
         [
           leaseId,
