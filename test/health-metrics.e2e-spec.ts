@@ -212,6 +212,7 @@ describe('health, metrics and docs', () => {
       'GET /sandbox/rpki/vrps.json',
       'GET /v1/ledger/accounts',
       'GET /v1/ledger/trial-balance',
+      'POST /v1/reconciliation/bank-statements',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];

@@ -9,6 +9,7 @@ import { REGISTRY_ENTITIES } from '@app/registry';
 import { InventoryApiModule } from './inventory/inventory-api.module.js';
 import { LeasesApiModule } from './leases/leases-api.module.js';
 import { LedgerApiModule } from './ledger/ledger-api.module.js';
+import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ListingsApiModule,
         LeasesApiModule,
         LedgerApiModule,
+        ReconciliationApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [

@@ -4,9 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, JsonLogger, Metrics, PROBLEM_CONTENT_TYPE, ProblemError, toProblemBody } from '@app/platform';
+import { MAX_STATEMENT_BYTES } from '@app/payments';
 import { AppModule } from './app.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/** The only route that takes a body other than JSON (text/csv). */
+export const CSV_UPLOAD_PATH = '/v1/reconciliation/bank-statements';
 
 export interface ApiAppOptions {
   /** Serve Swagger UI at /docs (needs @fastify/static, which Jest cannot load); else /docs is the JSON. */
@@ -51,11 +54,14 @@ export async function createApiApp(config: AppConfig, o: ApiAppOptions = {}): Pr
   fastify.addHook('onRequest', async (req, reply) => {
     if (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && !req.headers['transfer-encoding'])) return;
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    // The one exception: bank statements are uploaded as the CSV file the bank exported.
+    if (type === 'text/csv' && req.method === 'POST' && req.url.split('?')[0] === CSV_UPLOAD_PATH) return;
     if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
       const problem = new ProblemError(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
       return reply.status(415).header('content-type', PROBLEM_CONTENT_TYPE).send(toProblemBody(problem, req.id));
     }
   });
+  fastify.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_STATEMENT_BYTES + 1024 }, (_req, body, done) => done(null, body));
   fastify.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
