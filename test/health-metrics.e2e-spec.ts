@@ -213,6 +213,7 @@ describe('health, metrics and docs', () => {
       'GET /v1/ledger/accounts',
       'GET /v1/ledger/trial-balance',
       'POST /v1/reconciliation/bank-statements',
+      'POST /v1/payments/stripe/webhook',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];

@@ -10,6 +10,7 @@ import { InventoryApiModule } from './inventory/inventory-api.module.js';
 import { LeasesApiModule } from './leases/leases-api.module.js';
 import { LedgerApiModule } from './ledger/ledger-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
+import { PaymentsApiModule } from './payments/payments-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
@@ -34,6 +35,7 @@ export class AppModule {
         LeasesApiModule,
         LedgerApiModule,
         ReconciliationApiModule,
+        PaymentsApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [
