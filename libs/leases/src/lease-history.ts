@@ -75,7 +75,9 @@ export class LeaseHistory {
 
   /** The first event of a lease, written by the insert that created it. */
   async created(lease: LeaseRow, actor: Actor, evidence: Record<string, unknown>): Promise<void> {
-    await this.insertEvent(lease, 1, 'created', null, actorJson(actor, lease), evidence, await this.risks(lease));
+    // A new lease has made no registry change yet: nothing to read for its placement.
+    const risks = await this.placement(lease, { roa: false, route: false, assignment: false });
+    await this.insertEvent(lease, 1, 'created', null, actorJson(actor, lease), evidence, risks);
   }
 
   /** The lease's risk placement now (the registry state read from its changes). */
@@ -87,6 +89,10 @@ export class LeaseHistory {
       [lease.id],
     );
     const inPlace = (c: string) => rows.some((r) => r.change === c && r.provisioned);
+    return this.placement(lease, { roa: inPlace('roa'), route: inPlace('route'), assignment: inPlace('assignment') });
+  }
+
+  private async placement(lease: LeaseRow, registry: { roa: boolean; route: boolean; assignment: boolean }): Promise<RiskSnapshot> {
     return leaseRisks({
       status: lease.status,
       autoRenew: lease.auto_renew,
@@ -96,7 +102,7 @@ export class LeaseHistory {
       now: await this.clock.now(),
       endsAt: lease.ends_at,
       noticeDeadline: lease.notice_deadline,
-      registry: { roa: inPlace('roa'), route: inPlace('route'), assignment: inPlace('assignment') },
+      registry,
       lessorStanding: await this.blocks.standing(lease.block_id),
     });
   }

@@ -12,7 +12,7 @@ import {
   type RegistryWriteOutcome,
 } from '@app/registry';
 import { LeaseHistory } from './lease-history.js';
-import { CHANGE_COLUMNS, LEASE_COLUMNS, type LeaseRow, type RegistryChangeRow } from './lease-row.js';
+import { CHANGE_COLUMNS, LEASE_COLUMNS, type LeaseRow, type RegistryChangeRow, leaseColumns } from './lease-row.js';
 import { SpaceCommitments } from './space-commitments.js';
 
 export type ChangePhase = 'provision' | 'deprovision';
@@ -212,7 +212,7 @@ export class LeaseRegistry {
       );
       for (const c of changes) await this.enqueueChange(c.id, c.round);
       const stuck: LeaseRow[] = await em.query(
-        `SELECT ${LEASE_COLUMNS.split(', ').map((c) => (c.startsWith('prefix') ? 'l.prefix::text AS prefix' : 'l.' + c)).join(', ')}
+        `SELECT ${leaseColumns('l')}
            FROM leases l JOIN space_commitments s ON s.id = l.commitment_id
           WHERE (l.status IN ('provisioning', 'deprovisioning') OR (l.status = 'failed' AND s.released_at IS NULL))
             AND NOT EXISTS (SELECT 1 FROM lease_registry_changes c WHERE c.lease_id = l.id

@@ -36,10 +36,18 @@ export interface LeaseRow {
   ended_at: Date | null;
 }
 
-export const LEASE_COLUMNS =
-  'id, listing_id, block_id, lessor_org_id, holder_org_id, lessee_org_id, prefix::text AS prefix, rir, lessee_asn, term_months, ' +
-  'auto_renew, notice_days, price_minor, monthly_minor, currency, status, starts_at, ends_at, notice_deadline, term_number, ' +
-  'notice_given_at, notice_given_by, end_reason, failure_reason, commitment_id, version, created_at, updated_at, ended_at';
+const LEASE_COLUMN_NAMES = [
+  'id', 'listing_id', 'block_id', 'lessor_org_id', 'holder_org_id', 'lessee_org_id', 'prefix', 'rir', 'lessee_asn', 'term_months',
+  'auto_renew', 'notice_days', 'price_minor', 'monthly_minor', 'currency', 'status', 'starts_at', 'ends_at', 'notice_deadline', 'term_number',
+  'notice_given_at', 'notice_given_by', 'end_reason', 'failure_reason', 'commitment_id', 'version', 'created_at', 'updated_at', 'ended_at',
+];
+
+/** The select list for LeaseRow, optionally qualified by a table alias (the prefix as text). */
+export function leaseColumns(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return LEASE_COLUMN_NAMES.map((c) => (c === 'prefix' ? `${a}prefix::text AS prefix` : a + c)).join(', ');
+}
+export const LEASE_COLUMNS = leaseColumns();
 
 export interface LeaseEventRow {
   seq: number;

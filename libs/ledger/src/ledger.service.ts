@@ -62,6 +62,10 @@ interface PostRow {
 
 const entryCursor = z.tuple([z.string().regex(/^[1-9]\d{0,18}$/)]);
 const accountCursor = z.tuple([z.uuid()]);
+/** Accounts (alias a) with their balance rows (alias b). */
+const ACCOUNTS_WITH_BALANCES = `SELECT ${ACCOUNT_COLUMNS.split(', ')
+  .map((c) => `a.${c}`)
+  .join(', ')}, b.balance_minor FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id`;
 
 /**
  * The double-entry ledger: accounts, posting, reversal, balances, the trial balance. Every
@@ -206,8 +210,7 @@ export class LedgerService {
   async accounts(ownerOrgId: string | null, page: PageQuery): Promise<Page<LedgerAccount & { balanceMinor: bigint }>> {
     const after = page.cursor ? decodeCursor(page.cursor, accountCursor)[0] : null;
     const rows: (AccountRow & { balance_minor: bigint })[] = await this.tx.manager().query(
-      `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, b.balance_minor
-         FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id
+      `${ACCOUNTS_WITH_BALANCES}
         WHERE ($1::uuid IS NULL OR a.owner_org_id = $1) AND ($2::uuid IS NULL OR a.id > $2)
         ORDER BY a.id LIMIT $3`,
       [ownerOrgId, after, page.limit + 1],
@@ -219,8 +222,7 @@ export class LedgerService {
   async accountById(id: string): Promise<LedgerAccount & { balanceMinor: bigint }> {
     const rows: (AccountRow & { balance_minor: bigint })[] = isUuid(id)
       ? await this.tx.manager().query(
-          `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, b.balance_minor
-             FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id WHERE a.id = $1`,
+          `${ACCOUNTS_WITH_BALANCES} WHERE a.id = $1`,
           [id],
         )
       : [];

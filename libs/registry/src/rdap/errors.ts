@@ -1,15 +1,7 @@
+import { RemoteReadError } from '../http/remote-error.js';
+
 /** Why an RDAP lookup gave no usable answer. */
-export abstract class RdapError extends Error {
-  abstract readonly retryable: boolean;
-  constructor(
-    message: string,
-    /** The URL asked, for logs and evidence. */
-    readonly url?: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export abstract class RdapError extends RemoteReadError {}
 
 /** The registry has no such object (HTTP 404): a fact, not worth retrying. */
 export class RdapNotFoundError extends RdapError {
@@ -19,14 +11,6 @@ export class RdapNotFoundError extends RdapError {
 /** Network error, timeout, rate limit or 5xx: the registry may answer later. */
 export class RdapUnavailableError extends RdapError {
   readonly retryable = true;
-  constructor(
-    message: string,
-    url?: string,
-    /** The HTTP status, when there was an answer at all. */
-    readonly status?: number,
-  ) {
-    super(message, url);
-  }
 }
 
 /** The answer is not RDAP we can trust (not JSON, wrong shape, unexpected status). */
