@@ -567,12 +567,30 @@ export class StripeStandIn {
   }
 
   private list(kind: StripeKind, path: string, params: Params): unknown {
-    const form = new Form(params, ['limit', 'starting_after', 'ending_before', ...LIST_FILTERS[kind]]);
+    const form = new Form(params, ['limit', 'starting_after', 'ending_before', 'created', ...LIST_FILTERS[kind]]);
     const limit = form.amount('limit', 100, false) ?? 10;
     let rows = [...this.store[kind].values()].reverse() as unknown as Record<string, unknown>[];
     for (const f of LIST_FILTERS[kind]) {
       const want = form.string(f);
       if (want !== null) rows = rows.filter((r) => r[f] === want);
+    }
+    // created: an exact unix time, or a range { gt, gte, lt, lte }, as at Stripe.
+    const created = params.created;
+    if (typeof created === 'string') rows = rows.filter((r) => r.created === Number(created));
+    else if (created !== undefined && !Array.isArray(created)) {
+      const bound = (op: string) => {
+        const v = created[op];
+        if (v === undefined) return null;
+        if (typeof v !== 'string' || !/^\d{1,12}$/.test(v)) throw invalid(`Invalid integer: created[${op}]`, 'parameter_invalid_integer', `created[${op}]`);
+        return Number(v);
+      };
+      const [gt, gte, lt, lte] = ['gt', 'gte', 'lt', 'lte'].map(bound);
+      const unknown = Object.keys(created).find((k) => !['gt', 'gte', 'lt', 'lte'].includes(k));
+      if (unknown) throw invalid(`Received unknown parameter: created[${unknown}]`, 'parameter_unknown', `created[${unknown}]`);
+      rows = rows.filter((r) => {
+        const c = r.created as number;
+        return (gt === null || c > gt) && (gte === null || c >= gte) && (lt === null || c < lt) && (lte === null || c <= lte);
+      });
     }
     const after = form.string('starting_after');
     const before = form.string('ending_before');

@@ -10,6 +10,7 @@ export type EscrowErrorCode =
   | 'ESCROW.CURRENCY_MISMATCH'
   | 'ESCROW.KEY_REUSED'
   | 'ESCROW.LEDGER_MISMATCH'
+  | 'ESCROW.FROZEN'
   | 'PAYOUT.INVALID'
   | 'PAYOUT.NOT_FOUND'
   | 'PAYOUT.KEY_REUSED'
@@ -25,6 +26,7 @@ const STATUS_AND_TITLE: Readonly<Record<EscrowErrorCode, readonly [number, strin
   'ESCROW.KEY_REUSED': [422, 'Operation key reused'],
   'ESCROW.NOT_FUNDED': [409, 'Escrow not funded'],
   'ESCROW.ALREADY_SETTLED': [409, 'Escrow already settled'],
+  'ESCROW.FROZEN': [409, 'Escrow frozen'],
   // The escrow's books and the ledger disagree: a defect, never the caller's fault.
   'ESCROW.LEDGER_MISMATCH': [500, 'Escrow and ledger disagree'],
   'PAYOUT.INVALID': [422, 'Invalid payout'],

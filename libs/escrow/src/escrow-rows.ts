@@ -2,7 +2,7 @@ import type { Money } from '@app/money';
 import type { EscrowStatus, FundingSource, Outcome, PayoutSource, ReleaseSplit } from './domain/index.js';
 
 export const ESCROW_COLUMNS = `deal_id, buyer_org_id, seller_org_id, broker_org_id, currency, expected_minor, funded_minor, excess_minor,
-  broker_fee_bps, platform_fee_bps, status, funding_reference, escrow_account_id, outcome, settled_at, settlement_entry_id, created_at, updated_at`;
+  broker_fee_bps, platform_fee_bps, status, funding_reference, escrow_account_id, outcome, settled_at, settlement_entry_id, frozen_reason, frozen_at, created_at, updated_at`;
 
 export interface EscrowRow {
   deal_id: string;
@@ -21,6 +21,8 @@ export interface EscrowRow {
   outcome: Outcome | null;
   settled_at: Date | null;
   settlement_entry_id: bigint | null;
+  frozen_reason: string | null;
+  frozen_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -46,6 +48,8 @@ export interface EscrowView {
   readonly outcome: Outcome | null;
   readonly settledAt: Date | null;
   readonly settlementEntryId: bigint | null;
+  /** Why the escrow is frozen (a payment dispute): it is not released until the freeze is lifted. */
+  readonly frozen: { readonly reason: string; readonly at: Date } | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -70,6 +74,7 @@ export function toEscrowView(r: EscrowRow): EscrowView {
     outcome: r.outcome,
     settledAt: r.settled_at,
     settlementEntryId: r.settlement_entry_id,
+    frozen: r.frozen_reason === null ? null : { reason: r.frozen_reason, at: r.frozen_at! },
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

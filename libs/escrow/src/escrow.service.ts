@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type Actor, AuditLog } from '@app/identity';
-import { type LineInput, LedgerService } from '@app/ledger';
+import { type LineInput, LedgerService, ProviderMovements } from '@app/ledger';
 import type { Money } from '@app/money';
 import { newFundingReference } from '@app/payments';
 import { Clock, Transactions } from '@app/platform';
@@ -15,6 +15,7 @@ import {
   decideSettlement,
   fundingEffect,
   heldMinor,
+  isKeyText,
   isUuid,
   releaseSplit,
 } from './domain/index.js';
@@ -71,6 +72,7 @@ export class EscrowService {
     private readonly audit: AuditLog,
     private readonly ledger: LedgerService,
     private readonly accounts: EscrowAccounts,
+    private readonly movements: ProviderMovements,
   ) {}
 
   /**
@@ -154,7 +156,7 @@ export class EscrowService {
   async recordFunding(input: FundingInput, actor: Actor | 'system' = 'system'): Promise<FundingResult> {
     const checked = checkFunding(input);
     if (!checked.ok) throw invalid('ESCROW.INVALID', checked.problems);
-    const { dealId, amount, source, externalId } = checked.value;
+    const { dealId, amount, source, externalId, movement } = checked.value;
     const operation = `fund:${source}:${externalId}`;
     return this.tx.tx(async (em) => {
       const escrow = await this.lock(em, dealId);
@@ -177,6 +179,15 @@ export class EscrowService {
       await this.accounts.expectEscrowBalance(escrow.escrow_account_id, heldMinor({ ...moneyOf(escrow), status: effect.statusAfter, fundedMinor: effect.fundedAfterMinor }), `funding ${operation}`);
 
       const now = await this.clock.now();
+      if (source !== 'manual') {
+        await this.movements.record({
+          provider: source === 'stripe' ? 'stripe' : 'bank',
+          externalId: movement?.externalId ?? externalId,
+          entryId,
+          amount,
+          at: movement?.at ?? now,
+        });
+      }
       const [[updated]]: [EscrowRow[], number] = await em.query(
         `UPDATE escrows SET funded_minor = $2, excess_minor = excess_minor + $3, status = $4, updated_at = $5 WHERE deal_id = $1 RETURNING ${ESCROW_COLUMNS}`,
         [dealId, effect.fundedAfterMinor, effect.excessMinor, effect.statusAfter, now],
@@ -225,6 +236,11 @@ export class EscrowService {
         return toSettlementResult(prior, toEscrowView(escrow), true);
       }
       if (decision.kind === 'refused') throw new EscrowError(decision.code, decision.message, { extra: { dealId: id, status: escrow.status } });
+      if (what === 'release' && escrow.frozen_reason !== null) {
+        throw new EscrowError('ESCROW.FROZEN', `The escrow of deal ${id} is frozen (${escrow.frozen_reason}) and is not released until the freeze is lifted`, {
+          extra: { dealId: id, frozenReason: escrow.frozen_reason },
+        });
+      }
 
       const { currency } = escrow;
       const amount = decision.amountMinor;
@@ -261,6 +277,48 @@ export class EscrowService {
         details: { amount: show({ amountMinor: amount, currency }), ...details },
       });
       return toSettlementResult(op, toEscrowView(updated!), false);
+    });
+  }
+
+  /**
+   * Freezes an open escrow (a payment dispute): it is not released until unfrozen; a refund
+   * stays possible (the platform may resolve a dispute either way). Freezing a frozen escrow
+   * keeps the first reason; a settled escrow is answered as it is (nothing left to hold).
+   */
+  async freeze(dealId: string, reason: string, actor: Actor | 'system' = 'system'): Promise<EscrowView> {
+    if (!isUuid(dealId)) throw notFound(dealId);
+    if (!isKeyText(reason, 200)) throw invalid('ESCROW.INVALID', [{ field: 'reason', code: 'ESCROW.INVALID_REASON', message: 'must be 1 to 200 printable characters' }]);
+    return this.tx.tx(async (em) => {
+      const escrow = await this.lock(em, dealId.toLowerCase());
+      if (escrow.outcome !== null || escrow.frozen_reason !== null) return toEscrowView(escrow);
+      const now = await this.clock.now();
+      const [[updated]]: [EscrowRow[], number] = await em.query(
+        `UPDATE escrows SET frozen_reason = $2, frozen_at = $3, updated_at = $3 WHERE deal_id = $1 RETURNING ${ESCROW_COLUMNS}`,
+        [escrow.deal_id, reason, now],
+      );
+      await this.audit.record(actor, { action: 'escrow.frozen', orgId: escrow.seller_org_id, subject: { type: 'escrow', id: escrow.deal_id }, details: { reason } });
+      return toEscrowView(updated!);
+    });
+  }
+
+  /** Lifts a freeze (the dispute was won, or the platform resolved it). Unfreezing an escrow that is not frozen changes nothing. */
+  async unfreeze(dealId: string, actor: Actor | 'system' = 'system', o: { resolution?: string } = {}): Promise<EscrowView> {
+    if (!isUuid(dealId)) throw notFound(dealId);
+    return this.tx.tx(async (em) => {
+      const escrow = await this.lock(em, dealId.toLowerCase());
+      if (escrow.frozen_reason === null) return toEscrowView(escrow);
+      const now = await this.clock.now();
+      const [[updated]]: [EscrowRow[], number] = await em.query(
+        `UPDATE escrows SET frozen_reason = NULL, frozen_at = NULL, updated_at = $2 WHERE deal_id = $1 RETURNING ${ESCROW_COLUMNS}`,
+        [escrow.deal_id, now],
+      );
+      await this.audit.record(actor, {
+        action: 'escrow.unfrozen',
+        orgId: escrow.seller_org_id,
+        subject: { type: 'escrow', id: escrow.deal_id },
+        details: { reason: escrow.frozen_reason, resolution: o.resolution ?? null },
+      });
+      return toEscrowView(updated!);
     });
   }
 

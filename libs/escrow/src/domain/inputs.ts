@@ -107,6 +107,13 @@ export interface FundingInput {
   readonly source: FundingSource;
   /** The source's id of the payment (bank reference, Stripe id): a retry with it posts nothing. */
   readonly externalId: string;
+  /**
+   * The movement at the provider this funding is (for the reconciliation report): Stripe's
+   * balance transaction source (the charge), a bank line. Defaults to `externalId` at the
+   * source's provider, now; a manual confirmation records none (finance saw it, the bank
+   * statement will show it).
+   */
+  readonly movement?: { readonly externalId: string; readonly at: Date };
 }
 
 export function checkFunding(f: FundingInput): Checked<FundingInput> {

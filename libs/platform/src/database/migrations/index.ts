@@ -10,6 +10,7 @@ import { Escrow1764400007000 } from './1764400007000-escrow.js';
 import { MillisecondTimes1764400008000 } from './1764400008000-millisecond-times.js';
 import { LeaseBilling1764400009000 } from './1764400009000-lease-billing.js';
 import { StripeEvents1764400010000 } from './1764400010000-stripe-events.js';
+import { StripeProvider1764400011000 } from './1764400011000-stripe-provider.js';
 
 /** Every migration, oldest first. Listed by hand so that the same list serves tsc output and Jest. */
-export const MIGRATIONS = [Foundation1764300000000, Registry1764400000000, Inventory1764400001000, Listings1764400002000, RegistryChanges1764400003000, Leases1764400004000, AuditSealing1764400005000, Ledger1764400006000, Escrow1764400007000, MillisecondTimes1764400008000, LeaseBilling1764400009000, StripeEvents1764400010000];
+export const MIGRATIONS = [Foundation1764300000000, Registry1764400000000, Inventory1764400001000, Listings1764400002000, RegistryChanges1764400003000, Leases1764400004000, AuditSealing1764400005000, Ledger1764400006000, Escrow1764400007000, MillisecondTimes1764400008000, LeaseBilling1764400009000, StripeEvents1764400010000, StripeProvider1764400011000];
