@@ -5,7 +5,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { EscrowTerms } from '@app/escrow';
 import { EscrowModule } from '@app/escrow';
-import { APP_CONFIG, Clock, SystemClock, Transactions, createDataSource, loadConfig } from '@app/platform';
+import { APP_CONFIG, Clock, Outbox, SystemClock, Transactions, createDataSource, loadConfig } from '@app/platform';
 import { migrate } from './app.js';
 import { baseEnv } from './test-env.js';
 
@@ -18,10 +18,11 @@ import { baseEnv } from './test-env.js';
   providers: [
     { provide: DataSource, useFactory: () => createDataSource({ databaseUrl: baseEnv().DATABASE_URL!, poolSize: 20, applicationName: 'escrow-e2e' }).initialize() },
     Transactions,
+    Outbox,
     { provide: Clock, useClass: SystemClock },
     { provide: APP_CONFIG, useFactory: () => loadConfig(baseEnv()) },
   ],
-  exports: [DataSource, Transactions, Clock, APP_CONFIG],
+  exports: [DataSource, Transactions, Outbox, Clock, APP_CONFIG],
 })
 class EscrowTestPlatformModule {}
 

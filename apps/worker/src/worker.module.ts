@@ -10,6 +10,7 @@ import { REGISTRY_ENTITIES } from '@app/registry';
 import { InventoryWorkerModule } from './inventory/inventory-worker.module.js';
 import { LeasesWorkerModule } from './leases/leases-worker.module.js';
 import { ListingsWorkerModule } from './listings/listings-worker.module.js';
+import { PaymentsWorkerModule } from './payments/payments-worker.module.js';
 import { RegistryWorkerModule } from './registry/registry-worker.module.js';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
 import { processorFor } from './queue.processor.js';
@@ -38,6 +39,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         InventoryWorkerModule,
         ListingsWorkerModule,
         LeasesWorkerModule,
+        PaymentsWorkerModule,
       ],
       providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };

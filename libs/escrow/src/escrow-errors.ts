@@ -15,6 +15,15 @@ export type EscrowErrorCode =
   | 'PAYOUT.NOT_FOUND'
   | 'PAYOUT.KEY_REUSED'
   | 'PAYOUT.INSUFFICIENT_FUNDS'
+  | 'PAYOUT.PROVIDER_DISABLED'
+  | 'PAYOUT.NO_CONNECTED_ACCOUNT'
+  | 'PAYOUT.NO_STRIPE_PAYMENT'
+  | 'PAYOUT.REFUND_EXCEEDS_PAYMENT'
+  | 'PAYOUT.PAID_BY_PROVIDER'
+  | 'PAYOUT.NOT_A_PROVIDER_PAYOUT'
+  | 'PAYOUT.FAILED'
+  | 'PAYOUT.ALREADY_PAID'
+  | 'PAYMENTS.ACCOUNT_TAKEN'
   | 'STATEMENT.MALFORMED';
 
 const STATUS_AND_TITLE: Readonly<Record<EscrowErrorCode, readonly [number, string]>> = {
@@ -33,6 +42,15 @@ const STATUS_AND_TITLE: Readonly<Record<EscrowErrorCode, readonly [number, strin
   'PAYOUT.NOT_FOUND': [404, 'Payout instruction not found'],
   'PAYOUT.KEY_REUSED': [422, 'Payout key reused'],
   'PAYOUT.INSUFFICIENT_FUNDS': [409, 'Insufficient funds'],
+  'PAYOUT.PROVIDER_DISABLED': [409, 'Payment provider not enabled'],
+  'PAYOUT.NO_CONNECTED_ACCOUNT': [409, 'No connected account'],
+  'PAYOUT.NO_STRIPE_PAYMENT': [409, 'No Stripe payment to refund'],
+  'PAYOUT.REFUND_EXCEEDS_PAYMENT': [409, 'Refund exceeds the payment'],
+  'PAYOUT.PAID_BY_PROVIDER': [409, 'Paid by the provider'],
+  'PAYOUT.NOT_A_PROVIDER_PAYOUT': [409, 'Not a provider payout'],
+  'PAYOUT.FAILED': [409, 'Payout failed'],
+  'PAYOUT.ALREADY_PAID': [409, 'Payout already paid'],
+  'PAYMENTS.ACCOUNT_TAKEN': [409, 'Stripe account in use'],
   'STATEMENT.MALFORMED': [422, 'Malformed bank statement'],
 };
 

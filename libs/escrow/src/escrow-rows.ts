@@ -1,5 +1,5 @@
 import type { Money } from '@app/money';
-import type { EscrowStatus, FundingSource, Outcome, PayoutSource, ReleaseSplit } from './domain/index.js';
+import type { EscrowStatus, FundingSource, Outcome, PayoutMethod, PayoutSource, PayoutStatus, ReleaseSplit } from './domain/index.js';
 
 export const ESCROW_COLUMNS = `deal_id, buyer_org_id, seller_org_id, broker_org_id, currency, expected_minor, funded_minor, excess_minor,
   broker_fee_bps, platform_fee_bps, status, funding_reference, escrow_account_id, outcome, settled_at, settlement_entry_id, frozen_reason, frozen_at, created_at, updated_at`;
@@ -157,7 +157,8 @@ export function toSettlementResult(op: OperationRow, escrow: EscrowView, replaye
 }
 
 export const PAYOUT_COLUMNS = `id, idempotency_key, org_id, currency, amount_minor, from_purpose, from_account_id, status, instruction_entry_id,
-  confirm_entry_id, bank_reference, created_by, created_at, confirmed_by, confirmed_at`;
+  confirm_entry_id, bank_reference, created_by, created_at, confirmed_by, confirmed_at, method, destination, deal_id, provider_reference,
+  failure, failure_entry_id`;
 
 export interface PayoutRow {
   id: string;
@@ -167,7 +168,7 @@ export interface PayoutRow {
   amount_minor: bigint;
   from_purpose: PayoutSource;
   from_account_id: string;
-  status: 'pending' | 'confirmed';
+  status: PayoutStatus;
   instruction_entry_id: bigint;
   confirm_entry_id: bigint | null;
   bank_reference: string | null;
@@ -175,6 +176,12 @@ export interface PayoutRow {
   created_at: Date;
   confirmed_by: string | null;
   confirmed_at: Date | null;
+  method: PayoutMethod;
+  destination: string | null;
+  deal_id: string | null;
+  provider_reference: string | null;
+  failure: string | null;
+  failure_entry_id: bigint | null;
 }
 
 export interface PayoutInstruction {
@@ -184,7 +191,16 @@ export interface PayoutInstruction {
   readonly amount: Money;
   readonly from: PayoutSource;
   readonly fromAccountId: string;
-  readonly status: 'pending' | 'confirmed';
+  /** pending until paid; confirmed once paid (finance's wire, Stripe's transfer or refund); failed when the provider refused it for good. */
+  readonly status: PayoutStatus;
+  /** manual: finance sends a wire and confirms; stripe_transfer: to the organisation's connected account; stripe_refund: back onto the buyer's payment. */
+  readonly method: PayoutMethod;
+  /** The connected account (acct_...) or the PaymentIntent refunded (pi_...); null for manual payouts. */
+  readonly destination: string | null;
+  readonly dealId: string | null;
+  /** The provider's id of the payment (tr_..., re_...), once made. */
+  readonly providerReference: string | null;
+  readonly failure: string | null;
   /** payable (or commission) -> payouts in transit, when issued. */
   readonly instructionEntryId: bigint;
   /** payouts in transit -> cash, when finance confirmed the wire. */
@@ -206,6 +222,11 @@ export function toPayout(r: PayoutRow, replayed: boolean): PayoutInstruction {
     from: r.from_purpose,
     fromAccountId: r.from_account_id,
     status: r.status,
+    method: r.method,
+    destination: r.destination,
+    dealId: r.deal_id,
+    providerReference: r.provider_reference,
+    failure: r.failure,
     instructionEntryId: r.instruction_entry_id,
     confirmEntryId: r.confirm_entry_id,
     bankReference: r.bank_reference,

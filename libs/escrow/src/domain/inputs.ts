@@ -133,6 +133,10 @@ export function checkFunding(f: FundingInput): Checked<FundingInput> {
 export const PAYOUT_SOURCES = ['payable', 'commission'] as const;
 export type PayoutSource = (typeof PAYOUT_SOURCES)[number];
 
+export const PAYOUT_METHODS = ['manual', 'stripe_transfer', 'stripe_refund'] as const;
+export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
+export type PayoutStatus = 'pending' | 'confirmed' | 'failed';
+
 export interface PayoutInput {
   readonly orgId: string;
   readonly amount: Money;
@@ -140,15 +144,42 @@ export interface PayoutInput {
   readonly key: string;
   /** The organisation's account that pays: its payable (proceeds, refunds; the default) or its commission. */
   readonly from?: PayoutSource;
+  /**
+   * How it is paid. Default: by a Stripe transfer when Stripe is the provider and the
+   * organisation has a connected account, else manually. stripe_refund gives a buyer's money
+   * back onto its Stripe payment for `dealId`.
+   */
+  readonly method?: PayoutMethod;
+  /** The deal the payout settles (required for stripe_refund; the transfer group at Stripe). */
+  readonly dealId?: string | null;
 }
 
-export function checkPayout(p: PayoutInput): Checked<Required<PayoutInput>> {
+export interface CheckedPayout {
+  readonly orgId: string;
+  readonly amount: Money;
+  readonly key: string;
+  readonly from: PayoutSource;
+  readonly method: PayoutMethod | null;
+  readonly dealId: string | null;
+}
+
+export function checkPayout(p: PayoutInput): Checked<CheckedPayout> {
   const problems: InputProblem[] = [];
   if (!isUuid(p.orgId)) problems.push({ field: 'orgId', code: 'PAYOUT.INVALID_ID', message: 'must be a uuid' });
   problems.push(...moneyProblems('amount', p.amount));
   if (!isKeyText(p.key, MAX_PAYOUT_KEY)) problems.push({ field: 'key', code: 'PAYOUT.INVALID_KEY', message: `must be 1 to ${MAX_PAYOUT_KEY} printable characters` });
   const from = p.from ?? 'payable';
   if (!(PAYOUT_SOURCES as readonly unknown[]).includes(from)) problems.push({ field: 'from', code: 'PAYOUT.INVALID_SOURCE', message: `must be one of ${PAYOUT_SOURCES.join(', ')}` });
+  const method = p.method ?? null;
+  if (method !== null && !(PAYOUT_METHODS as readonly unknown[]).includes(method)) {
+    problems.push({ field: 'method', code: 'PAYOUT.INVALID_METHOD', message: `must be one of ${PAYOUT_METHODS.join(', ')}` });
+  }
+  const dealId = p.dealId ?? null;
+  if (dealId !== null && !isUuid(dealId)) problems.push({ field: 'dealId', code: 'PAYOUT.INVALID_ID', message: 'must be a uuid' });
+  if (method === 'stripe_refund' && dealId === null) problems.push({ field: 'dealId', code: 'PAYOUT.DEAL_REQUIRED', message: 'is required for a refund onto a Stripe payment' });
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { orgId: p.orgId.toLowerCase(), amount: { amountMinor: p.amount.amountMinor, currency: p.amount.currency }, key: p.key, from } };
+  return {
+    ok: true,
+    value: { orgId: p.orgId.toLowerCase(), amount: { amountMinor: p.amount.amountMinor, currency: p.amount.currency }, key: p.key, from, method, dealId: dealId?.toLowerCase() ?? null },
+  };
 }

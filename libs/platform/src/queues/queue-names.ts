@@ -16,6 +16,8 @@ export const QUEUES = {
   leases: 'leases',
   /** Changes at the RIRs (ROAs, route objects, sub-assignments) and the checks that they took. */
   registryChanges: 'registry-changes',
+  /** Calls to payment providers (Stripe transfers and refunds) and their reconciler. */
+  payments: 'payments',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -37,6 +39,10 @@ export const JOBS = {
   'leases.registry-check': QUEUES.registryChanges,
   /** Scheduled: renewals, lapses and ends made due by the (sandbox) clock, and the reconciler. */
   'leases.scan-due': QUEUES.leases,
+  /** Pays one payout instruction through Stripe (a transfer or a refund), once; data { payoutId }. */
+  'payments.execute-payout': QUEUES.payments,
+  /** Scheduled: re-queues Stripe payouts still pending (lost jobs, crashes between Stripe's answer and our commit). */
+  'payments.reconcile': QUEUES.payments,
 } as const satisfies Record<string, QueueName>;
 export type JobName = keyof typeof JOBS;
 

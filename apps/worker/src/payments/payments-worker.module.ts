@@ -1,0 +1,19 @@
+import { Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { EscrowModule } from '@app/escrow';
+import { IdentityModule } from '@app/identity';
+import { JOBS, QueueRegistry } from '@app/platform';
+import { ExecutePayoutHandler, ReconcilePaymentsHandler } from './payment-jobs.handler.js';
+
+/** The payments context's job handlers: Stripe payouts and their reconciler. */
+@Module({
+  imports: [IdentityModule, EscrowModule],
+  providers: [ExecutePayoutHandler, ReconcilePaymentsHandler],
+})
+export class PaymentsWorkerModule implements OnApplicationBootstrap {
+  constructor(private readonly queues: QueueRegistry) {}
+
+  /** Upserted by id, so every worker process may do this; BullMQ makes one job per tick. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queues.queue(JOBS['payments.reconcile']).upsertJobScheduler('payments.reconcile.every', { every: 60_000 }, { name: 'payments.reconcile', data: {} });
+  }
+}
