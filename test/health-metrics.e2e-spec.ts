@@ -212,7 +212,9 @@ describe('health, metrics and docs', () => {
       'GET /sandbox/rpki/vrps.json',
       'GET /v1/ledger/accounts',
       'GET /v1/ledger/trial-balance',
+      'GET /v1/ledger/accounts/{id}/entries.csv',
       'POST /v1/reconciliation/bank-statements',
+      'GET /v1/reconciliation/report',
       'POST /v1/payments/stripe/webhook',
     ];
     /** Served, but not part of the API the document describes. */

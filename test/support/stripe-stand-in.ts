@@ -18,17 +18,28 @@ import type { AddressInfo } from 'node:net';
  * more than was charged) is stored and replayed. Keys live as long as the server, until
  * `forgetIdempotencyKeys()` (Stripe forgets them after 24 hours).
  *
+ * Disputes and transfer reversals, as Stripe books them: a dispute (`dispute()`, made by the
+ * cardholder's bank at Stripe, so a test helper here, not an endpoint) withdraws its amount
+ * from the balance (balance transaction type `adjustment`, reporting category `dispute`,
+ * source dp_) and marks the charge `disputed`; won (`closeDispute`) reinstates it (`adjustment`,
+ * `dispute_reversal`, +amount), lost keeps it; `GET /v1/disputes` lists them. A reversal
+ * (`reverseTransfer`) gives money back from the connected account (`transfer_refund`,
+ * `transfer_reversal`, source trr_, +amount) and shows on the transfer (`amount_reversed`,
+ * `reversed`, `reversals`). Each helper returns the event Stripe sends for it.
+ *
  * What it does not do: balances (a transfer never fails for lack of funds), fees (net =
- * amount), payment methods (confirming with any `payment_method` succeeds), connected
- * accounts (any `acct_...` destination exists), concurrency (requests are handled one at a
- * time, so no 409 `idempotency_key_in_use`).
+ * amount; no dispute fee), payment methods (confirming with any `payment_method` succeeds),
+ * connected accounts (any `acct_...` destination exists), concurrency (requests are handled
+ * one at a time, so no 409 `idempotency_key_in_use`), the reversal and dispute endpoints
+ * (`POST`/`GET /v1/transfers/:id/reversals`, dispute evidence and closing by API), inquiries
+ * and early fraud warnings, `has_more` on a transfer's `reversals` (all are listed).
  */
 
 export type Param = string | Param[] | Params;
 export type Params = { [key: string]: Param };
 export type Metadata = Record<string, string>;
 
-export const STRIPE_KINDS = ['payment_intents', 'charges', 'transfers', 'refunds', 'balance_transactions', 'events'] as const;
+export const STRIPE_KINDS = ['payment_intents', 'charges', 'transfers', 'refunds', 'disputes', 'balance_transactions', 'events'] as const;
 export type StripeKind = (typeof STRIPE_KINDS)[number];
 
 interface StripeObjectBase {
@@ -70,6 +81,7 @@ export interface ChargeJson extends StripeObjectBase {
   paid: true;
   captured: true;
   refunded: boolean;
+  disputed: boolean;
   payment_intent: string;
   transfer_group: string | null;
   balance_transaction: string;
@@ -85,7 +97,19 @@ export interface TransferJson extends StripeObjectBase {
   source_transaction: string | null;
   balance_transaction: string;
   reversed: boolean;
+  /** Newest first, as Stripe embeds them (all of them here: never `has_more`). */
+  reversals: { object: 'list'; data: TransferReversalJson[]; has_more: false; total_count: number; url: string };
   description: string | null;
+  metadata: Metadata;
+}
+export interface TransferReversalJson extends StripeObjectBase {
+  object: 'transfer_reversal';
+  amount: number;
+  currency: string;
+  transfer: string;
+  balance_transaction: string;
+  destination_payment_refund: string | null;
+  source_refund: string | null;
   metadata: Metadata;
 }
 export interface RefundJson extends StripeObjectBase {
@@ -99,15 +123,31 @@ export interface RefundJson extends StripeObjectBase {
   balance_transaction: string;
   metadata: Metadata;
 }
+export type DisputeStatus = 'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost';
+export interface DisputeJson extends StripeObjectBase {
+  object: 'dispute';
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string | null;
+  status: DisputeStatus;
+  reason: string;
+  is_charge_refundable: boolean;
+  /** The withdrawal, and the reinstatement once won, oldest first. */
+  balance_transactions: BalanceTransactionJson[];
+  /** The dispute's own metadata (Stripe does not copy the charge's). */
+  metadata: Metadata;
+}
 export interface BalanceTransactionJson extends StripeObjectBase {
   object: 'balance_transaction';
-  /** Signed: a charge adds to the platform's balance, a transfer or a refund takes from it. */
+  /** Signed: a charge, a won dispute or a transfer reversal adds to the platform's balance; a transfer, a refund or a dispute takes from it. */
   amount: number;
   fee: number;
   net: number;
   currency: string;
-  type: 'charge' | 'transfer' | 'refund';
-  reporting_category: 'charge' | 'transfer' | 'refund';
+  /** A dispute's withdrawal and reinstatement are `adjustment`s; a transfer reversal is a `transfer_refund`. */
+  type: 'charge' | 'transfer' | 'refund' | 'adjustment' | 'transfer_refund';
+  reporting_category: 'charge' | 'transfer' | 'refund' | 'dispute' | 'dispute_reversal' | 'transfer_reversal';
   source: string;
   status: 'available';
   available_on: number;
@@ -125,6 +165,7 @@ export interface ObjectsByKind {
   charges: ChargeJson;
   transfers: TransferJson;
   refunds: RefundJson;
+  disputes: DisputeJson;
   balance_transactions: BalanceTransactionJson;
   events: StripeEventJson;
 }
@@ -184,6 +225,7 @@ const LIST_FILTERS: Record<StripeKind, readonly string[]> = {
   charges: ['payment_intent', 'transfer_group'],
   transfers: ['destination', 'transfer_group'],
   refunds: ['payment_intent', 'charge'],
+  disputes: ['charge', 'payment_intent'],
   balance_transactions: ['type', 'source', 'currency'],
   events: ['type'],
 };
@@ -431,6 +473,83 @@ export class StripeStandIn {
     return this.event('payment_intent.payment_failed', pi);
   }
 
+  /**
+   * The cardholder disputes the charge (all of it unless `amount`): Stripe withdraws the amount
+   * from the platform's balance (an `adjustment`, source dp_) and marks the charge disputed.
+   * Returns `charge.dispute.created`.
+   */
+  dispute(chargeId: string, { amount, reason = 'fraudulent' }: { amount?: number; reason?: string } = {}): StripeEventJson {
+    const charge = this.store.charges.get(chargeId);
+    if (!charge) throw new Error(`no charge ${chargeId} at the stand-in`);
+    const disputed = amount ?? charge.amount;
+    if (!Number.isSafeInteger(disputed) || disputed < 1 || disputed > charge.amount) throw new Error(`cannot dispute ${disputed} of charge ${chargeId} (${charge.amount})`);
+    const dispute = this.save('disputes', {
+      id: newId('dp'),
+      object: 'dispute',
+      created: this.seconds(),
+      livemode: false,
+      amount: disputed,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      status: 'needs_response',
+      reason,
+      is_charge_refundable: false,
+      balance_transactions: [],
+      metadata: {},
+    });
+    this.disputeBalanceTransaction(dispute, -disputed, 'dispute');
+    charge.disputed = true;
+    return this.event('charge.dispute.created', dispute);
+  }
+
+  /** The dispute moves on while open (e.g. evidence submitted: `under_review`). Returns `charge.dispute.updated`. */
+  updateDispute(id: string, status: 'needs_response' | 'under_review'): StripeEventJson {
+    const dispute = this.openDispute(id);
+    dispute.status = status;
+    return this.event('charge.dispute.updated', dispute);
+  }
+
+  /** The bank decided: won reinstates the amount (an `adjustment`, +amount), lost keeps it withdrawn. Returns `charge.dispute.closed`. */
+  closeDispute(id: string, outcome: 'won' | 'lost'): StripeEventJson {
+    const dispute = this.openDispute(id);
+    dispute.status = outcome;
+    if (outcome === 'won') this.disputeBalanceTransaction(dispute, dispute.amount, 'dispute_reversal');
+    return this.event('charge.dispute.closed', dispute);
+  }
+
+  /**
+   * Reverses (part of) a transfer: the connected account gives the money back to the
+   * platform's balance (a `transfer_refund`, source trr_, +amount). Returns `transfer.reversed`
+   * carrying the transfer with its `reversals`.
+   */
+  reverseTransfer(transferId: string, amount?: number): StripeEventJson {
+    const transfer = this.store.transfers.get(transferId);
+    if (!transfer) throw new Error(`no transfer ${transferId} at the stand-in`);
+    const left = transfer.amount - transfer.amount_reversed;
+    const reversed = amount ?? left;
+    if (!Number.isSafeInteger(reversed) || reversed < 1 || reversed > left) throw new Error(`cannot reverse ${reversed} of transfer ${transferId} (${left} left)`);
+    const reversal: TransferReversalJson = {
+      id: newId('trr'),
+      object: 'transfer_reversal',
+      created: this.seconds(),
+      livemode: false,
+      amount: reversed,
+      currency: transfer.currency,
+      transfer: transfer.id,
+      balance_transaction: '',
+      destination_payment_refund: null,
+      source_refund: null,
+      metadata: {},
+    };
+    reversal.balance_transaction = this.balanceTransaction('transfer_refund', reversed, reversal, 'transfer_reversal');
+    transfer.amount_reversed += reversed;
+    transfer.reversed = transfer.amount_reversed === transfer.amount;
+    transfer.reversals.data.unshift(reversal);
+    transfer.reversals.total_count = transfer.reversals.data.length;
+    return this.event('transfer.reversed', transfer);
+  }
+
   /** Records an event (retrievable at GET /v1/events/:id) carrying a snapshot of `object`. */
   event(type: string, object: unknown): StripeEventJson {
     return this.save('events', {
@@ -664,10 +783,12 @@ export class StripeStandIn {
       source_transaction: source,
       balance_transaction: '',
       reversed: false,
+      reversals: { object: 'list', data: [], has_more: false, total_count: 0, url: '' },
       description: form.string('description'),
       metadata: form.metadata(),
     });
     transfer.balance_transaction = this.balanceTransaction('transfer', -transfer.amount, transfer);
+    transfer.reversals.url = `/v1/transfers/${transfer.id}/reversals`;
     return transfer;
   }
 
@@ -727,6 +848,7 @@ export class StripeStandIn {
       paid: true,
       captured: true,
       refunded: false,
+      disputed: false,
       payment_intent: pi.id,
       transfer_group: pi.transfer_group,
       balance_transaction: '',
@@ -736,7 +858,12 @@ export class StripeStandIn {
     Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id, last_payment_error: null });
   }
 
-  private balanceTransaction(type: BalanceTransactionJson['type'], amount: number, source: { id: string; currency: string }): string {
+  private balanceTransaction(
+    type: BalanceTransactionJson['type'],
+    amount: number,
+    source: { id: string; currency: string },
+    category: BalanceTransactionJson['reporting_category'] = type as BalanceTransactionJson['reporting_category'],
+  ): string {
     const created = this.seconds();
     const { id } = this.save('balance_transactions', {
       id: newId('txn'),
@@ -748,12 +875,24 @@ export class StripeStandIn {
       net: amount,
       currency: source.currency,
       type,
-      reporting_category: type,
+      reporting_category: category,
       source: source.id,
       status: 'available',
       available_on: created,
     });
     return id;
+  }
+
+  private disputeBalanceTransaction(dispute: DisputeJson, amount: number, category: 'dispute' | 'dispute_reversal'): void {
+    const id = this.balanceTransaction('adjustment', amount, dispute, category);
+    dispute.balance_transactions.push(structuredClone(this.store.balance_transactions.get(id)!));
+  }
+
+  private openDispute(id: string): DisputeJson {
+    const dispute = this.store.disputes.get(id);
+    if (!dispute) throw new Error(`no dispute ${id} at the stand-in`);
+    if (['won', 'lost', 'warning_closed'].includes(dispute.status)) throw new Error(`dispute ${id} is closed (${dispute.status})`);
+    return dispute;
   }
 
   private paymentIntent(id: string): PaymentIntentJson {
@@ -794,12 +933,13 @@ const NOUN: Record<StripeKind, string> = {
   charges: 'charge',
   transfers: 'transfer',
   refunds: 'refund',
+  disputes: 'dispute',
   balance_transactions: 'balance_transaction',
   events: 'event',
 };
 
 function emptyStore(): { [K in StripeKind]: Map<string, ObjectsByKind[K]> } {
-  return { payment_intents: new Map(), charges: new Map(), transfers: new Map(), refunds: new Map(), balance_transactions: new Map(), events: new Map() };
+  return { payment_intents: new Map(), charges: new Map(), transfers: new Map(), refunds: new Map(), disputes: new Map(), balance_transactions: new Map(), events: new Map() };
 }
 
 function authenticate(authorization: string | undefined): void {

@@ -119,7 +119,14 @@ export class BankStatementImport {
       for (const p of planned) {
         if (!postsFunding(p.outcome)) continue;
         const funding = await this.escrow.recordFunding(
-          { dealId: p.dealId!, amount: { amountMinor: p.line.amountMinor, currency: p.line.currency }, source: 'bank', externalId: p.externalId },
+          {
+            dealId: p.dealId!,
+            amount: { amountMinor: p.line.amountMinor, currency: p.line.currency },
+            source: 'bank',
+            externalId: p.externalId,
+            // The reconciliation report knows a line by this id (bankLineExternalId) and dates it by its booking day.
+            movement: { externalId: p.externalId, at: new Date(`${p.line.date}T00:00:00Z`) },
+          },
           actor,
         );
         const expectedExcess = p.outcome.kind === 'over' ? p.outcome.excessMinor : 0n;

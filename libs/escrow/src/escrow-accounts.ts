@@ -17,6 +17,7 @@ import type { FundingSource, PayoutSource } from './domain/index.js';
  * | the platform's fees | platform | fees | none |
  * | payouts issued, not yet sent | platform | clearing | `payouts` |
  * | the platform's bank account | platform | cash | none |
+ * | Stripe money out not yet explained (disputes, refunds made outside the platform) | platform | suspense | `stripe-disputes`, `stripe-refunds-outside` |
  */
 export const CLEARING_REFERENCE: Readonly<Record<FundingSource, string>> = {
   bank: 'funding:wire',
@@ -60,6 +61,11 @@ export class EscrowAccounts {
 
   cash(currency: string): Promise<LedgerAccount> {
     return this.ledger.account({ owner: 'platform', purpose: 'cash', currency });
+  }
+
+  /** Money that left the platform's Stripe balance for a reason finance still has to settle (a dispute, a refund made in Stripe's dashboard). */
+  suspense(reference: 'stripe-disputes' | 'stripe-refunds-outside', currency: string): Promise<LedgerAccount> {
+    return this.ledger.account({ owner: 'platform', purpose: 'suspense', currency, reference });
   }
 
   /**

@@ -2,17 +2,34 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
 import { LedgerModule } from '@app/ledger';
 import { PaymentsModule } from '@app/payments';
-import { ConnectedAccounts } from './connected-accounts.js';
-import { StripePayouts } from './stripe-payouts.js';
 import { BankStatementImport } from './bank-statement-import.service.js';
+import { ConnectedAccounts } from './connected-accounts.js';
 import { EscrowAccounts } from './escrow-accounts.js';
 import { EscrowService } from './escrow.service.js';
+import { ManualPaymentProvider, PaymentProviders, StripePaymentProvider } from './payment-provider.js';
 import { PayoutService } from './payout.service.js';
+import { ReconciliationReport } from './reconciliation-report.js';
+import { StripeEvents } from './stripe-events.js';
+import { StripeFunding } from './stripe-funding.js';
+import { StripePayouts } from './stripe-payouts.js';
 
-/** The escrow context, on top of the ledger. Needs the platform's Transactions and Clock (PlatformModule is global). */
+const SERVICES = [
+  EscrowService,
+  PayoutService,
+  BankStatementImport,
+  ConnectedAccounts,
+  StripeFunding,
+  StripePayouts,
+  StripeEvents,
+  ReconciliationReport,
+  PaymentProviders,
+  EscrowAccounts,
+];
+
+/** The escrow context (escrow, payouts, payment providers, reconciliation), on top of the ledger. Needs the platform's Transactions, Clock and Outbox (PlatformModule is global). */
 @Module({
   imports: [IdentityModule, LedgerModule, PaymentsModule],
-  providers: [EscrowAccounts, EscrowService, PayoutService, BankStatementImport, StripePayouts, ConnectedAccounts],
-  exports: [EscrowService, PayoutService, BankStatementImport, StripePayouts, ConnectedAccounts, EscrowAccounts, LedgerModule, PaymentsModule],
+  providers: [...SERVICES, ManualPaymentProvider, StripePaymentProvider],
+  exports: [...SERVICES, LedgerModule, PaymentsModule],
 })
 export class EscrowModule {}

@@ -162,10 +162,15 @@ export class PayoutService {
         ],
         createdBy: actorName(actor),
       });
+      const now = await this.clock.now();
+      if (o.bankReference !== undefined) {
+        // The wire out, as the main account's statement will show it (a debit line under this bank reference), for the reconciliation report.
+        await this.movements.record({ provider: 'bank', externalId: `main:${o.bankReference}`, entryId: entry.id, amount: { amountMinor: -row.amount_minor, currency: row.currency }, at: now });
+      }
       const [[confirmed]]: [PayoutRow[], number] = await em.query(
         `UPDATE payout_instructions SET status = 'confirmed', confirm_entry_id = $2, confirmed_by = $3, confirmed_at = $4, bank_reference = $5
           WHERE id = $1 RETURNING ${PAYOUT_COLUMNS}`,
-        [id, entry.id, actorName(actor), await this.clock.now(), o.bankReference ?? null],
+        [id, entry.id, actorName(actor), now, o.bankReference ?? null],
       );
       await this.audit.record(actor, {
         action: 'payout.confirmed',

@@ -17,6 +17,27 @@ function stripeAmount(minor: bigint): number {
 /** The operation key of a payout's one Stripe call (and the metadata that ties Stripe's object back to it). */
 export const payoutOperationKey = (payoutId: string) => `payout:${payoutId}`;
 
+/** The one Stripe call that pays a payout: a refund onto the PaymentIntent, or a transfer to the connected account. */
+export function payoutCall(row: PayoutRow): StripeCall {
+  const common = { operationKey: payoutOperationKey(row.id), dealId: row.deal_id };
+  const metadata = { payoutId: row.id, orgId: row.org_id, ...(row.deal_id ? { dealId: row.deal_id } : {}) };
+  if (row.method === 'stripe_refund') {
+    return { ...common, kind: 'refund', params: { payment_intent: row.destination, amount: stripeAmount(row.amount_minor), metadata } };
+  }
+  return {
+    ...common,
+    kind: 'transfer',
+    params: {
+      amount: stripeAmount(row.amount_minor),
+      currency: row.currency.toLowerCase(),
+      destination: row.destination,
+      ...(row.deal_id ? { transfer_group: row.deal_id } : {}),
+      description: `payout ${row.idempotency_key}`,
+      metadata,
+    },
+  };
+}
+
 /**
  * Pays Stripe payout instructions (the `payments.execute-payout` job): one Stripe transfer to
  * the organisation's connected account, or one refund onto the buyer's PaymentIntent, per
@@ -43,7 +64,7 @@ export class StripePayouts {
     if (row.status === 'failed') return 'already_failed';
     let object;
     try {
-      ({ object } = await this.calls.create(this.call(row)));
+      ({ object } = await this.calls.create(payoutCall(row)));
     } catch (err) {
       if (!(err instanceof StripeRefused)) throw err;
       await this.payouts.failByProvider(row.id, err.detail ?? err.message);
@@ -54,32 +75,18 @@ export class StripePayouts {
     return 'paid';
   }
 
-  /** Queues every Stripe payout pending for longer than `graceMs` again (the job id collapses it with one still queued). */
+  /**
+   * Queues every Stripe payout pending for longer than `graceMs` again. The job id carries the
+   * round (the time divided by the grace), so a job that failed for good or was lost gets a new
+   * one each round, and one round's duplicates collapse; two runs of one payout at once are
+   * safe (StripeCalls serialises them on our record of the call, and Stripe on the key).
+   */
   async requeuePending(graceMs = 60_000): Promise<number> {
     const now = await this.clock.now();
     const ids = await this.payouts.pendingAtProvider(new Date(now.getTime() - graceMs));
     if (ids.length === 0) return 0;
-    await this.tx.tx((em) => this.outbox.addAll(ids.map(executePayoutJob), em));
+    const round = Math.floor(now.getTime() / graceMs);
+    await this.tx.tx((em) => this.outbox.addAll(ids.map((id) => ({ ...executePayoutJob(id), jobId: `payout:${id}:requeue-${round}` })), em));
     return ids.length;
-  }
-
-  private call(row: PayoutRow): StripeCall {
-    const common = { operationKey: payoutOperationKey(row.id), dealId: row.deal_id };
-    const metadata = { payoutId: row.id, orgId: row.org_id, ...(row.deal_id ? { dealId: row.deal_id } : {}) };
-    if (row.method === 'stripe_refund') {
-      return { ...common, kind: 'refund', params: { payment_intent: row.destination, amount: stripeAmount(row.amount_minor), metadata } };
-    }
-    return {
-      ...common,
-      kind: 'transfer',
-      params: {
-        amount: stripeAmount(row.amount_minor),
-        currency: row.currency.toLowerCase(),
-        destination: row.destination,
-        ...(row.deal_id ? { transfer_group: row.deal_id } : {}),
-        description: `payout ${row.idempotency_key}`,
-        metadata,
-      },
-    };
   }
 }

@@ -204,6 +204,26 @@ export class LedgerService {
   }
 
   /**
+   * The entries with a line on the account posted in [from, to) (an end left null is open),
+   * oldest first, each with all its lines; at most `limit` of them (an export asks for one
+   * more than it serves, to tell a whole period from a cut one).
+   */
+  async entriesPosted(accountId: string, period: { from: Date | null; to: Date | null }, limit: number): Promise<JournalEntry[]> {
+    await this.balance(accountId);
+    const rows: EntryLineRow[] = await this.tx.manager().query(
+      `SELECT ${ENTRY_LINE_COLUMNS}
+         FROM (SELECT DISTINCT l.entry_id FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+                WHERE l.account_id = $1 AND ($2::timestamptz IS NULL OR e.posted_at >= $2) AND ($3::timestamptz IS NULL OR e.posted_at < $3)
+                ORDER BY l.entry_id LIMIT $4) p
+         JOIN journal_entries e ON e.id = p.entry_id
+         JOIN journal_lines l ON l.entry_id = e.id
+        ORDER BY e.id, l.id`,
+      [accountId, period.from, period.to, limit],
+    );
+    return toEntries(rows);
+  }
+
+  /**
    * Accounts with their balances: one organisation's (ownerOrgId), or every account (null),
    * in id order (the cursor is the last id served).
    */

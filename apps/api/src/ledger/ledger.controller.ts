@@ -1,9 +1,13 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, PlatformOnly, Roles, orgScope } from '@app/identity';
 import { type JournalEntry, type LedgerAccount, LedgerError, LedgerService } from '@app/ledger';
 import { toMoneyJson } from '@app/money';
-import { ApiIdParam, IdParam, type PageQuery, ValidQuery, pageQuery } from '@app/platform';
+import { ApiIdParam, IdParam, type PageQuery, ProblemError, ValidQuery, pageQuery } from '@app/platform';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { attachment, decimal, toCsv } from '../reconciliation/csv.js';
+import { periodOf, periodQuery } from '../reconciliation/period.js';
 
 type AccountWithBalance = LedgerAccount & { balanceMinor: bigint };
 
@@ -33,6 +37,20 @@ function entryView(e: JournalEntry) {
     /** Debits positive, credits negative. */
     lines: e.lines.map((l) => ({ accountId: l.accountId, amount: toMoneyJson({ amountMinor: l.amountMinor, currency: l.currency }) })),
   };
+}
+
+/** The most entries one CSV export holds: a busier account is exported period by period. */
+const MAX_EXPORT_ENTRIES = 100_000;
+export const ENTRIES_CSV_HEADER = ['entry_id', 'posted_at', 'reference', 'description', 'account_id', 'currency', 'amount', 'amount_minor'] as const;
+
+/** One row per line of each entry (the account's own and the other side's), in posting order. */
+function entriesCsv(entries: readonly JournalEntry[]): string {
+  return toCsv(
+    ENTRIES_CSV_HEADER,
+    entries.flatMap((e) =>
+      e.lines.map((l) => [e.id, e.postedAt.toISOString(), e.reference, e.description, l.accountId, l.currency, decimal({ amountMinor: l.amountMinor, currency: l.currency }), l.amountMinor]),
+    ),
+  );
 }
 
 /** A JSON number while exact; the totals of a real ledger stay far below 2^53 minor units. */
@@ -76,6 +94,30 @@ export class LedgerController {
     await this.visible(actor, id);
     const found = await this.ledger.entries(id, page);
     return { data: found.data.map(entryView), nextCursor: found.nextCursor };
+  }
+
+  @Get('accounts/:id/entries.csv')
+  @Roles('admin', 'finance')
+  @ApiIdParam()
+  @ApiQuery({ name: 'from', required: false, description: 'Entries posted at or after: an ISO 8601 date (midnight UTC) or date-time with an offset' })
+  @ApiQuery({ name: 'to', required: false, description: 'Entries posted before (excluded)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: `RFC 4180 CSV, one row per line of each entry: ${ENTRIES_CSV_HEADER.join(', ')} (debits positive)`, schema: { type: 'string' } })
+  @ApiOperation({ summary: `The entries touching an account as CSV, oldest first (at most ${MAX_EXPORT_ENTRIES}); same visibility as the entries` })
+  async entriesCsv(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @ValidQuery(periodQuery) q: z.output<typeof periodQuery>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const period = periodOf(q, { code: 'LEDGER.INVALID_PERIOD', required: false });
+    const account = await this.visible(actor, id);
+    const entries = await this.ledger.entriesPosted(account.id, period, MAX_EXPORT_ENTRIES + 1);
+    if (entries.length > MAX_EXPORT_ENTRIES) {
+      throw new ProblemError(422, 'LEDGER.EXPORT_TOO_LARGE', 'Too many entries', `The account has more than ${MAX_EXPORT_ENTRIES} entries in this period: export a shorter one (from, to)`);
+    }
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', attachment(`ledger-${account.id}-entries.csv`));
+    return entriesCsv(entries);
   }
 
   @Get('trial-balance')

@@ -1,4 +1,4 @@
-import { MAX_AMOUNT_MINOR, isCurrency, parseMoney } from '@app/money';
+import { MAX_AMOUNT_MINOR, isCurrency } from '@app/money';
 import { coded, pageQuery } from '@app/platform';
 import { RIRS } from '@app/registry';
 import {
@@ -12,14 +12,9 @@ import {
   MIN_TERM_MONTHS,
 } from '@app/listings';
 import { z } from 'zod';
+import { moneyBody } from '../common/money-body.js';
 
-/** Money as API.md defines it, checked by the money context (positive integer minor units, known currency). */
-const money = z.unknown().transform((value, ctx) => {
-  const parsed = parseMoney(value);
-  if (parsed.ok) return parsed.value;
-  coded(ctx, parsed.error.code, parsed.error.message, parsed.error.field ? parsed.error.field.split('.') : []);
-  return z.NEVER;
-});
+const money = moneyBody;
 
 const leaseTerms = z.strictObject({
   pricePerIpMonth: money,

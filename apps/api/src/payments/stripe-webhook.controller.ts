@@ -1,23 +1,17 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EscrowService } from '@app/escrow';
+import { StripeEvents } from '@app/escrow';
 import { Public } from '@app/identity';
 import { APP_CONFIG, type AppConfig, ProblemError, Transactions } from '@app/platform';
 import type { FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
 
-interface PaymentIntentLike {
-  id: string;
-  amount_received?: number;
-  currency?: string;
-  metadata?: Record<string, string>;
-}
-
 /**
  * Stripe's events (API.md "Money"): the signature is checked on the raw body (Stripe-Signature,
  * HMAC-SHA256 with the webhook secret, at most five minutes old); each event is stored once by
- * its id, and acted on in the same transaction, so that duplicates and concurrent deliveries
- * act once. Funding counts only on `payment_intent.succeeded`, for the deal in its metadata.
+ * its id, and acted on in the same transaction (StripeEvents: payments, disputes, refunds,
+ * transfers and their reversals), so that duplicates and concurrent deliveries act once and
+ * the outcome is kept with the event. Events arriving out of order converge on one state.
  */
 @ApiTags('money')
 @Controller('v1/payments/stripe')
@@ -27,7 +21,7 @@ export class StripeWebhookController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: Transactions,
-    private readonly escrows: EscrowService,
+    private readonly events: StripeEvents,
   ) {
     // Only webhooks.constructEvent is used here: no request goes to Stripe.
     this.stripe = new Stripe(config.stripe.secretKey ?? 'sk_test_not_configured');
@@ -56,27 +50,9 @@ export class StripeWebhookController {
         [event.id, event.type, event.created, JSON.stringify(event)],
       );
       if (!inserted[0]) return { received: true, duplicate: true };
-      const outcome = await this.act(event);
+      const outcome = await this.events.handle(event);
       await em.query('UPDATE stripe_events SET outcome = $2 WHERE id = $1', [event.id, outcome]);
       return { received: true, duplicate: false, outcome };
     });
-  }
-
-  private async act(event: Stripe.Event): Promise<string> {
-    if (event.type !== 'payment_intent.succeeded') return 'ignored';
-    const pi = event.data.object as PaymentIntentLike;
-    const dealId = pi.metadata?.dealId;
-    if (!dealId || !pi.currency || !Number.isSafeInteger(pi.amount_received)) return 'unknown_deal';
-    try {
-      await this.escrows.recordFunding(
-        { dealId, amount: { amountMinor: BigInt(pi.amount_received!), currency: pi.currency.toUpperCase() }, source: 'stripe', externalId: pi.id },
-        'system',
-      );
-    } catch (err) {
-      // Kept with its outcome (and answered 200): Stripe would only deliver it again.
-      if (err instanceof ProblemError && err.code === 'ESCROW.NOT_FOUND') return 'unknown_deal';
-      throw err;
-    }
-    return 'funded';
   }
 }

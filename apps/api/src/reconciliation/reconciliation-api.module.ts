@@ -3,7 +3,7 @@ import { EscrowModule } from '@app/escrow';
 import { IdentityModule } from '@app/identity';
 import { ReconciliationController } from './reconciliation.controller.js';
 
-/** The HTTP face of reconciliation: bank statements in (the report comes with the Stripe provider). */
+/** The HTTP face of reconciliation: bank statements in, the report of providers' records against the ledger out. */
 @Module({
   imports: [IdentityModule, EscrowModule],
   controllers: [ReconciliationController],

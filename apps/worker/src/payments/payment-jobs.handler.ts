@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type PayoutExecution, StripePayouts } from '@app/escrow';
-import { HandlesJob, type JobHandler } from '@app/platform';
+import { APP_CONFIG, type AppConfig, HandlesJob, type JobHandler } from '@app/platform';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 
@@ -21,9 +21,12 @@ export class ExecutePayoutHandler implements JobHandler<{ payoutId: string }> {
 @Injectable()
 @HandlesJob('payments.reconcile')
 export class ReconcilePaymentsHandler implements JobHandler {
-  constructor(private readonly payouts: StripePayouts) {}
+  constructor(
+    private readonly payouts: StripePayouts,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async handle(): Promise<{ requeuedPayouts: number }> {
-    return { requeuedPayouts: await this.payouts.requeuePending() };
+    return { requeuedPayouts: await this.payouts.requeuePending(this.config.paymentsReconcileIntervalMs) };
   }
 }

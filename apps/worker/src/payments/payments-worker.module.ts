@@ -1,7 +1,7 @@
-import { Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EscrowModule } from '@app/escrow';
 import { IdentityModule } from '@app/identity';
-import { JOBS, QueueRegistry } from '@app/platform';
+import { APP_CONFIG, type AppConfig, JOBS, QueueRegistry } from '@app/platform';
 import { ExecutePayoutHandler, ReconcilePaymentsHandler } from './payment-jobs.handler.js';
 
 /** The payments context's job handlers: Stripe payouts and their reconciler. */
@@ -10,10 +10,13 @@ import { ExecutePayoutHandler, ReconcilePaymentsHandler } from './payment-jobs.h
   providers: [ExecutePayoutHandler, ReconcilePaymentsHandler],
 })
 export class PaymentsWorkerModule implements OnApplicationBootstrap {
-  constructor(private readonly queues: QueueRegistry) {}
+  constructor(
+    private readonly queues: QueueRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Upserted by id, so every worker process may do this; BullMQ makes one job per tick. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues.queue(JOBS['payments.reconcile']).upsertJobScheduler('payments.reconcile.every', { every: 60_000 }, { name: 'payments.reconcile', data: {} });
+    await this.queues.queue(JOBS['payments.reconcile']).upsertJobScheduler('payments.reconcile.every', { every: this.config.paymentsReconcileIntervalMs }, { name: 'payments.reconcile', data: {} });
   }
 }

@@ -82,7 +82,8 @@ function isTransient(err: unknown): boolean {
  *
  * A refusal for good (4xx) is recorded too (failed, with Stripe's error) and thrown as
  * StripeRefused; anything else (no answer, 409, 429, 5xx) leaves the call in doubt and is
- * rethrown, for the caller's job to retry.
+ * rethrown, for the caller's job to retry. Attempts at one operation take turns (an advisory
+ * lock held over the call), so two overlapping runs never both create after a forgotten key.
  */
 @Injectable()
 export class StripeCalls {
@@ -103,25 +104,37 @@ export class StripeCalls {
 
   async create(call: StripeCall): Promise<StripeCallResult> {
     const params = { ...call.params, metadata: { ...((call.params.metadata as Record<string, string> | undefined) ?? {}), [OPERATION_METADATA_KEY]: call.operationKey } };
+    // Committed before anything is sent: a later attempt knows it is one.
     const row = await this.begin(call, params);
     if (row.status === 'done') return { object: row.response!, fromRecord: true, foundByLookup: false };
     if (row.status === 'failed') throw new StripeRefused(call.operationKey, row.error!);
 
-    if (row.attempts > 1) {
-      const found = await this.lookup(call.kind, params, call.operationKey);
-      if (found) return { object: await this.finish(row, found), fromRecord: false, foundByLookup: true };
-    }
-    let object: StripeObjectLike;
-    try {
-      object = await this.send(call.kind, params, row.idempotency_key);
-    } catch (err) {
-      if (isTransient(err)) throw err;
-      const e = err as InstanceType<typeof Stripe.errors.StripeError>;
-      const error = { type: e.type, code: e.code, message: e.message };
-      await this.fail(row, error);
-      throw new StripeRefused(call.operationKey, error);
-    }
-    return { object: await this.finish(row, object), fromRecord: false, foundByLookup: false };
+    // One attempt per operation at a time (a stalled job and its re-run may overlap): the
+    // look-up and the call happen under the operation's lock, and the answer is recorded
+    // before the lock goes; the next attempt reads it instead of calling again.
+    const outcome = await this.tx.tx(async (em): Promise<StripeCallResult | { refused: RequestRow['error'] }> => {
+      await em.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stripe-call:${call.operationKey}`]);
+      const [now]: RequestRow[] = await em.query('SELECT * FROM stripe_requests WHERE operation_key = $1', [call.operationKey]);
+      if (now!.status === 'done') return { object: now!.response!, fromRecord: true, foundByLookup: false };
+      if (now!.status === 'failed') return { refused: now!.error };
+      if (row.attempts > 1) {
+        const found = await this.lookup(call.kind, params, call.operationKey);
+        if (found) return { object: await this.finish(row, found), fromRecord: false, foundByLookup: true };
+      }
+      let object: StripeObjectLike;
+      try {
+        object = await this.send(call.kind, params, row.idempotency_key);
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        const e = err as InstanceType<typeof Stripe.errors.StripeError>;
+        const error = { type: e.type, code: e.code, message: e.message };
+        await this.fail(row, error);
+        return { refused: error };
+      }
+      return { object: await this.finish(row, object), fromRecord: false, foundByLookup: false };
+    });
+    if ('refused' in outcome) throw new StripeRefused(call.operationKey, outcome.refused!);
+    return outcome;
   }
 
   /** Our record of an operation's call, if one was made. */

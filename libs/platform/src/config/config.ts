@@ -46,6 +46,7 @@ const schema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
     LEASE_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    PAYMENTS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
@@ -104,6 +105,8 @@ export interface AppConfig {
   readonly outboxPollMs: number;
   /** How often the worker looks for leases the clock made due (renewals, lapses, ends). */
   readonly leaseScanIntervalMs: number;
+  /** How often the worker re-queues provider payouts still pending after that long. */
+  readonly paymentsReconcileIntervalMs: number;
   /**
    * BullMQ's job lock: a worker that dies mid-job (SIGKILL) holds its jobs this long before
    * another worker takes them back as stalled.
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     workerConcurrency: c.WORKER_CONCURRENCY,
     outboxPollMs: c.OUTBOX_POLL_MS,
     leaseScanIntervalMs: c.LEASE_SCAN_INTERVAL_MS,
+    paymentsReconcileIntervalMs: c.PAYMENTS_RECONCILE_INTERVAL_MS,
     workerLockMs: c.WORKER_LOCK_MS,
   };
 }

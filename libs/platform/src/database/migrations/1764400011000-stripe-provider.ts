@@ -128,6 +128,8 @@ export class StripeProvider1764400011000 implements MigrationInterface {
         CHECK (reinstated_entry_id IS NULL OR (withdrawn_entry_id IS NOT NULL AND status = 'won'))
       );
       CREATE INDEX stripe_disputes_deal ON stripe_disputes (deal_id) WHERE deal_id IS NOT NULL;
+      -- webhooks find the deal of a payment by its provider id.
+      CREATE INDEX escrow_operations_funding_external ON escrow_operations (source, external_id) WHERE kind = 'fund';
 
       CREATE TABLE provider_movements (
         provider      text NOT NULL CHECK (provider IN ('stripe', 'bank')),
@@ -148,6 +150,7 @@ export class StripeProvider1764400011000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      DROP INDEX escrow_operations_funding_external;
       DROP TABLE provider_movements, stripe_disputes, stripe_connected_accounts, stripe_requests;
       DROP FUNCTION stripe_requests_guard();
       ALTER TABLE escrows DROP CONSTRAINT escrows_frozen, DROP COLUMN frozen_at, DROP COLUMN frozen_reason;
