@@ -222,6 +222,17 @@ describe('health, metrics and docs', () => {
       'POST /v1/payouts/{id}/confirm',
       'PUT /v1/payments/stripe/connected-accounts/{orgId}',
       'GET /v1/payments/stripe/connected-accounts/{orgId}',
+      'POST /v1/transfers',
+      'GET /v1/transfers',
+      'GET /v1/transfers/{id}',
+      'POST /v1/transfers/{id}/accept',
+      'POST /v1/transfers/{id}/cancel',
+      'POST /v1/transfers/{id}/dispute',
+      'POST /v1/transfers/{id}/resolve',
+      'POST /v1/transfers/{id}/documents',
+      'POST /v1/transfers/{id}/registry-information',
+      'POST /v1/transfers/{id}/escrow/confirm-funding',
+      'GET /v1/risk/exposure',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];

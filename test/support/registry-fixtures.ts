@@ -60,6 +60,30 @@ export class Sandbox {
   async allUp(): Promise<void> {
     for (const rir of ['ARIN', 'RIPE', 'APNIC', 'LACNIC', 'AFRINIC']) await this.behaviour({ rir, rdap: 'up' });
   }
+
+  /** The transfer requests the stand-in RIRs received under `reference` (GET /v1/sandbox/registry/transfers). */
+  async transfers(reference: string): Promise<Record<string, unknown>[]> {
+    const res = await this.t.http.get('/v1/sandbox/registry/transfers').query({ reference }).set(bearer(this.t.adminToken));
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return res.body.data;
+  }
+
+  /** The sandbox clock's time now. */
+  async now(): Promise<Date> {
+    const res = await this.t.http.get('/v1/sandbox/clock').set(bearer(this.t.adminToken));
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return new Date(res.body.now);
+  }
+
+  /**
+   * Moves the sandbox clock forward by an ISO 8601 duration ('PT2H'); returns the new time.
+   * Every test file of the run shares the clock: keep moves small, and never expect it still.
+   */
+  async advanceClock(by: string): Promise<Date> {
+    const res = await this.t.http.post('/v1/sandbox/clock/advance').set(bearer(this.t.adminToken)).send({ by });
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return new Date(res.body.now);
+  }
 }
 
 

@@ -13,6 +13,7 @@ import { ReconciliationApiModule } from './reconciliation/reconciliation-api.mod
 import { PaymentsApiModule } from './payments/payments-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
+import { TransfersApiModule } from './transfers/transfers-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
 import { OrgsController } from './identity/orgs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
@@ -36,6 +37,7 @@ export class AppModule {
         LedgerApiModule,
         ReconciliationApiModule,
         PaymentsApiModule,
+        TransfersApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [

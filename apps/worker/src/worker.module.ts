@@ -11,6 +11,7 @@ import { InventoryWorkerModule } from './inventory/inventory-worker.module.js';
 import { LeasesWorkerModule } from './leases/leases-worker.module.js';
 import { ListingsWorkerModule } from './listings/listings-worker.module.js';
 import { PaymentsWorkerModule } from './payments/payments-worker.module.js';
+import { TransfersWorkerModule } from './transfers/transfers-worker.module.js';
 import { RegistryWorkerModule } from './registry/registry-worker.module.js';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
 import { processorFor } from './queue.processor.js';
@@ -40,6 +41,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         ListingsWorkerModule,
         LeasesWorkerModule,
         PaymentsWorkerModule,
+        TransfersWorkerModule,
       ],
       providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };

@@ -7,11 +7,12 @@ import { Mailer } from './mail/mailer.js';
 import { RdapClient } from './rdap/rdap-client.js';
 import { VrpClient } from './rpki/vrp-client.js';
 import { SandboxRegistry } from './sandbox/sandbox-registry.js';
+import { SandboxTransfers } from './sandbox/sandbox-transfers.js';
 
 /** The registry context: RDAP, RPKI, the RIRs' gateways, the sandbox registry, outgoing mail and RIR handles. */
 @Module({
   imports: [IdentityModule],
-  providers: [RdapClient, VrpClient, Mailer, SandboxRegistry, RegistryHandles, RegistryGateways, RegistryObserver],
-  exports: [RdapClient, VrpClient, Mailer, SandboxRegistry, RegistryHandles, RegistryGateways, RegistryObserver],
+  providers: [RdapClient, VrpClient, Mailer, SandboxRegistry, SandboxTransfers, RegistryHandles, RegistryGateways, RegistryObserver],
+  exports: [RdapClient, VrpClient, Mailer, SandboxRegistry, SandboxTransfers, RegistryHandles, RegistryGateways, RegistryObserver],
 })
 export class RegistryModule {}

@@ -19,6 +19,7 @@ describe('vocabulary', () => {
     expect(PARTIES).toEqual(['buyer', 'seller', 'broker', 'platform', 'lessee', 'lessor']);
     expect(RISK_KINDS).toEqual([
       'registry_rejection', 'title_defect', 'payment_reversal', 'counterparty_default', 'reputation', 'routing', 'continuity', 'renewal_lapse',
+      'routing_conflict', 'policy_change',
     ]);
     expect(RISK_STATUSES).toEqual(['open', 'mitigated', 'monitored', 'closed']);
   });

@@ -18,9 +18,16 @@ export type Party = (typeof PARTIES)[number];
  * - routing: routes are dropped or hijacked (missing or wrong ROA, missing IRR route object).
  * - continuity: the holder's RIR membership lapses and the space is revoked.
  * - renewal_lapse: the lease ends and the lessee must renumber.
+ * - routing_conflict: after a transfer, the old holder's ROAs, IRR route objects or
+ *   announcements remain, so the new holder's routes are invalid, filtered or hijacked.
+ * - policy_change: an RIR's transfer policy changes while a transfer is under way.
+ *
+ * Kinds are only ever appended: stored snapshots name them, and 'routing' keeps its lease
+ * meaning even though transfers use the narrower 'routing_conflict'.
  */
 export const RISK_KINDS = [
   'registry_rejection', 'title_defect', 'payment_reversal', 'counterparty_default', 'reputation', 'routing', 'continuity', 'renewal_lapse',
+  'routing_conflict', 'policy_change',
 ] as const;
 export type RiskKind = (typeof RISK_KINDS)[number];
 
@@ -28,7 +35,8 @@ export type RiskKind = (typeof RISK_KINDS)[number];
  * - open: exposed and nothing in place reduces it.
  * - mitigated: a control in place makes it unlikely (a ROA exists, auto-renew is on).
  * - monitored: it cannot be removed, but it is watched and acted on.
- * - closed: the deal no longer carries it.
+ * - closed: the deal does not carry it: no longer (it ended, or the risk was settled either
+ *   way) or not yet (the stage that brings it is still ahead). Its exposure is 0.
  */
 export const RISK_STATUSES = ['open', 'mitigated', 'monitored', 'closed'] as const;
 export type RiskStatus = (typeof RISK_STATUSES)[number];

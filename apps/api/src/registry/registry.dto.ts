@@ -1,4 +1,5 @@
-import { CHANGES_BEHAVIOURS, CODE_PATTERN, HANDLE_PATTERN, MAX_CHANGE_DELAY_MS, RIRS } from '@app/registry';
+import { pageQuery } from '@app/platform';
+import { CHANGES_BEHAVIOURS, CODE_PATTERN, HANDLE_PATTERN, MAX_CHANGE_DELAY_MS, MAX_TRANSFER_DELAY_MS, RIRS, TRANSFER_ANSWERS } from '@app/registry';
 import { z } from 'zod';
 
 const rir = z.enum(RIRS);
@@ -28,6 +29,8 @@ export const sandboxResourceBody = z.strictObject({
   holderName: text(200).optional(),
   holderEmail: email.optional(),
   registeredAt: instant.optional(),
+  /** When the holder received the network by a transfer (RDAP "transfer" event); kept when left out. */
+  transferredAt: instant.optional(),
   /** ISO 3166-1 alpha-2; defaults to the RIR's seat (ARIN US, RIPE NL, APNIC AU, LACNIC BR, AFRINIC ZA). */
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as NL').optional(),
   /** RDAP network name; defaults to '<holderHandle>-NET'. */
@@ -38,19 +41,25 @@ export const sandboxResourceBody = z.strictObject({
 export type SandboxResourceBody = z.output<typeof sandboxResourceBody>;
 
 /**
- * Fields left out keep their value. `rdap: 'down'` scripts an outage of the RIR's RDAP (503).
- * `changes` scripts how it answers writes of ROAs, route objects and sub-assignments (apply
- * them, reject them for good, or be unavailable), after `changeDelayMs`.
+ * Fields left out keep their value. `transfer` scripts the answer to transfer requests
+ * received from then on (approve, reject, or ask for information), given `delayMs` after the
+ * request by the sandbox clock (API.md: `{ rir, transfer, delayMs }`). `rdap: 'down'` scripts
+ * an outage of the RIR's RDAP (503). `changes` scripts how it answers writes of ROAs, route
+ * objects and sub-assignments (apply them, reject them for good, or be unavailable), after
+ * `changeDelayMs` (a real wait).
  */
 export const sandboxBehaviourBody = z.strictObject({
   rir,
-  transfer: z.enum(['approve', 'reject', 'request_info']).optional(),
-  delayMs: z.number().int().min(0).max(7 * 86_400_000).optional(),
+  transfer: z.enum(TRANSFER_ANSWERS).optional(),
+  delayMs: z.number().int().min(0).max(MAX_TRANSFER_DELAY_MS).optional(),
   rdap: z.enum(['up', 'down']).optional(),
   changes: z.enum(CHANGES_BEHAVIOURS).optional(),
   changeDelayMs: z.number().int().min(0).max(MAX_CHANGE_DELAY_MS).optional(),
 });
 export type SandboxBehaviourBody = z.output<typeof sandboxBehaviourBody>;
+
+export const sandboxTransfersQuery = pageQuery.extend({ reference: z.string().min(1).max(200).optional() });
+export type SandboxTransfersQuery = z.output<typeof sandboxTransfersQuery>;
 
 export const claimHandleBody = z.strictObject({ rir, handle });
 export type ClaimHandleBody = z.output<typeof claimHandleBody>;

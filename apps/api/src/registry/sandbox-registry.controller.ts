@@ -2,16 +2,18 @@ import { Controller, Get, HttpCode, Put, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJsonBody, ValidBody, ValidQuery, pageQuery } from '@app/platform';
 import { type Actor, CurrentActor, PlatformOnly, Roles } from '@app/identity';
-import { Mailer, SandboxRegistry } from '@app/registry';
+import { Mailer, SandboxRegistry, SandboxTransfers } from '@app/registry';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   type SandboxBehaviourBody,
   type SandboxEntityBody,
   type SandboxResourceBody,
+  type SandboxTransfersQuery,
   sandboxBehaviourBody,
   sandboxEntityBody,
   sandboxResourceBody,
+  sandboxTransfersQuery,
 } from './registry.dto.js';
 
 const mailboxQuery = pageQuery.extend({ to: z.string().max(254).optional() });
@@ -24,6 +26,7 @@ const mailboxQuery = pageQuery.extend({ to: z.string().max(254).optional() });
 export class SandboxRegistryController {
   constructor(
     private readonly sandbox: SandboxRegistry,
+    private readonly transfers: SandboxTransfers,
     private readonly mailer: Mailer,
   ) {}
 
@@ -48,7 +51,8 @@ export class SandboxRegistryController {
   @ApiJsonBody(sandboxBehaviourBody)
   @ApiOperation({
     summary:
-      "Script a stand-in RIR: its answer to transfers and their delay, whether its RDAP is up ('down': 503), " +
+      "Script a stand-in RIR: its answer to transfer requests ('approve', 'reject', 'request_info') given delayMs after each request " +
+      "by the sandbox clock, whether its RDAP is up ('down': 503), " +
       "and how it answers writes of ROAs, route objects and sub-assignments ('apply', 'reject', 'unavailable') after changeDelayMs",
   })
   setBehaviour(@CurrentActor() actor: Actor, @ValidBody(sandboxBehaviourBody) body: SandboxBehaviourBody, @Req() req: FastifyRequest) {
@@ -59,6 +63,17 @@ export class SandboxRegistryController {
   @ApiOperation({ summary: 'How each stand-in RIR behaves now' })
   async behaviour() {
     return { data: await this.sandbox.behaviours() };
+  }
+
+  @Get('registry/transfers')
+  @ApiOperation({
+    summary:
+      'Transfer requests the stand-in RIRs received, newest first; ?reference= finds the one request filed under a reference. ' +
+      'A read: requests are decided when their status is asked through the registry gateway',
+  })
+  listTransfers(@ValidQuery(sandboxTransfersQuery) query: SandboxTransfersQuery) {
+    this.sandbox.assertEnabled();
+    return this.transfers.list(query, query.reference);
   }
 
   @Get('mailbox')

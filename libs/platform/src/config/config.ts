@@ -47,6 +47,7 @@ const schema = z
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
     LEASE_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     PAYMENTS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    TRANSFERS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
@@ -107,6 +108,8 @@ export interface AppConfig {
   readonly leaseScanIntervalMs: number;
   /** How often the worker re-queues provider payouts still pending after that long. */
   readonly paymentsReconcileIntervalMs: number;
+  /** How soon the worker looks again at a transfer waiting on something outside (funding, the RIR, RDAP, payouts), and how often it re-queues due ones. */
+  readonly transfersReconcileIntervalMs: number;
   /**
    * BullMQ's job lock: a worker that dies mid-job (SIGKILL) holds its jobs this long before
    * another worker takes them back as stalled.
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     outboxPollMs: c.OUTBOX_POLL_MS,
     leaseScanIntervalMs: c.LEASE_SCAN_INTERVAL_MS,
     paymentsReconcileIntervalMs: c.PAYMENTS_RECONCILE_INTERVAL_MS,
+    transfersReconcileIntervalMs: c.TRANSFERS_RECONCILE_INTERVAL_MS,
     workerLockMs: c.WORKER_LOCK_MS,
   };
 }

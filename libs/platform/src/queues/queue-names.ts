@@ -5,8 +5,8 @@
  * table. Renaming one strands the work already queued under the old name: add the new
  * name, drain the old one, then remove it, in that order, over two releases.
  *
- * BullMQ refuses job ids that are integers or contain exactly one ':'; ids here are
- * 'outbox-<row id>' or '<kind>:<id>:<step>' (two colons are allowed).
+ * BullMQ refuses job ids that are integers or contain ':' other than exactly twice; ids here
+ * are 'outbox-<row id>' or '<kind>:<id>:<step>'.
  */
 export const QUEUES = {
   maintenance: 'maintenance',
@@ -18,6 +18,8 @@ export const QUEUES = {
   registryChanges: 'registry-changes',
   /** Calls to payment providers (Stripe transfers and refunds) and their reconciler. */
   payments: 'payments',
+  /** The transfer pipeline: one job per stage step, and its reconciler. */
+  transfers: 'transfers',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -43,6 +45,10 @@ export const JOBS = {
   'payments.execute-payout': QUEUES.payments,
   /** Scheduled: re-queues Stripe payouts still pending (lost jobs, crashes between Stripe's answer and our commit). */
   'payments.reconcile': QUEUES.payments,
+  /** Advances one transfer by one step from a stage; data { transferId, stage, round }; job id 'transfer:<id>:<stage>-<round>'. */
+  'transfers.advance': QUEUES.transfers,
+  /** Scheduled: queues every transfer whose next step is due (lost jobs, Redis flushed, polls). */
+  'transfers.reconcile': QUEUES.transfers,
 } as const satisfies Record<string, QueueName>;
 export type JobName = keyof typeof JOBS;
 

@@ -1,9 +1,10 @@
 import type { Rir } from '../domain/rir.js';
 
 /**
- * The changes a lease makes at its RIR, and the interface every RIR's gateway offers for
- * them. The sandbox gateway writes to the stand-in registry; a live one would call the
- * RIR's API (ARIN Reg-RWS, the RIPE Database REST API, ...) behind the same interface.
+ * The changes a lease makes at its RIR, the transfers a sale makes, and the interface every
+ * RIR's gateway offers for them. The sandbox gateway writes to the stand-in registry; a live
+ * one would call the RIR's API (ARIN Reg-RWS, the RIPE Database REST API, ...) behind the
+ * same interface.
  */
 export const REGISTRY_CHANGE_KINDS = ['roa', 'route', 'assignment'] as const;
 export type RegistryChangeKind = (typeof REGISTRY_CHANGE_KINDS)[number];
@@ -39,6 +40,61 @@ export interface RegistryGateway {
   create(change: RegistryChangeSpec): Promise<RegistryWriteOutcome>;
   /** Undoes the change. */
   remove(change: RegistryChangeSpec): Promise<RegistryWriteOutcome>;
+
+  /**
+   * Asks the registry to transfer a prefix from one holder's account to another's. Send it to
+   * the source RIR's gateway (the destination's is accepted too: an inter-RIR request involves
+   * both). Idempotent by `reference`: a second submission, after a crash between the
+   * registry's write and ours, answers the first request's ticket (`alreadySubmitted`) or its
+   * rejection, and never files a second request.
+   */
+  submitTransfer(request: TransferRequest): Promise<TransferSubmission>;
+  /** The request's state now. Throws UnknownTransferTicketError for a ticket the registry never issued. */
+  transferStatus(ticket: string): Promise<TransferStatus>;
+  /**
+   * Answers the registry's request for information (status 'info_requested'): the request is
+   * pending again, and the registry's next answer follows. A no-op in any other state.
+   */
+  provideTransferInformation(ticket: string, note: string): Promise<TransferStatus>;
+}
+
+/** A transfer request as a registry receives it. Handles are org handles at the RIRs. */
+export interface TransferRequest {
+  /** Our reference for the request: the transfer's id. One request per reference, for good. */
+  readonly reference: string;
+  /** Normalised CIDR text, such as '45.91.20.0/22'. */
+  readonly prefix: string;
+  readonly sourceRir: Rir;
+  readonly destinationRir: Rir;
+  /** The seller's account at the source RIR (the registrant today). */
+  readonly fromHandle: string;
+  /** The buyer's account at the destination RIR. */
+  readonly toHandle: string;
+}
+
+export type TransferSubmission =
+  /** The registry holds the request under `ticket`; it decides later (transferStatus). */
+  | { readonly kind: 'submitted'; readonly ticket: string; readonly alreadySubmitted: boolean; readonly evidence: Record<string, unknown> }
+  /** Refused on receipt (the seller is not the registrant, no such account...), for good. */
+  | { readonly kind: 'rejected'; readonly reason: string; readonly evidence: Record<string, unknown> };
+
+/**
+ * pending: waiting for the registry; info_requested: it asks for information (`reason` says
+ * what) and waits for provideTransferInformation; approved: approved, the registry not yet
+ * updated; completed: RDAP shows the buyer (final); rejected: refused (`reason`; final).
+ */
+export const REGISTRY_TRANSFER_STATUSES = ['pending', 'info_requested', 'approved', 'completed', 'rejected'] as const;
+export type RegistryTransferStatus = (typeof REGISTRY_TRANSFER_STATUSES)[number];
+
+export interface TransferStatus {
+  readonly status: RegistryTransferStatus;
+  readonly reason?: string;
+  readonly evidence: Record<string, unknown>;
+}
+
+/** A ticket the registry never issued (or issued by another registry): a caller's bug, not an answer. */
+export class UnknownTransferTicketError extends Error {
+  override readonly name = 'UnknownTransferTicketError';
 }
 
 /**

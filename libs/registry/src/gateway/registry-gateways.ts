@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, Clock } from '@app/platform';
 import { DataSource } from 'typeorm';
 import { RIRS, type Rir } from '../domain/rir.js';
+import { SandboxTransfers } from '../sandbox/sandbox-transfers.js';
 import { LiveRegistryGateway } from './live-gateway.js';
 import type { RegistryGateway } from './registry-gateway.js';
 import { SandboxRegistryGateway } from './sandbox-gateway.js';
@@ -11,9 +12,9 @@ import { SandboxRegistryGateway } from './sandbox-gateway.js';
 export class RegistryGateways {
   private readonly gateways: ReadonlyMap<Rir, RegistryGateway>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, db: DataSource, clock: Clock) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, db: DataSource, clock: Clock, transfers: SandboxTransfers) {
     this.gateways = new Map(
-      RIRS.map((rir) => [rir, config.registryMode === 'sandbox' ? new SandboxRegistryGateway(rir, db, clock) : new LiveRegistryGateway(rir)]),
+      RIRS.map((rir) => [rir, config.registryMode === 'sandbox' ? new SandboxRegistryGateway(rir, db, clock, transfers) : new LiveRegistryGateway(rir)]),
     );
   }
 

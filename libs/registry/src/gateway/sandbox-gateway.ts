@@ -14,6 +14,7 @@ import {
 } from '../domain/registry-objects.js';
 import { type Rir, normaliseHandle } from '../domain/rir.js';
 import { networkHandle } from '../sandbox/rdap-render.js';
+import type { SandboxTransfers } from '../sandbox/sandbox-transfers.js';
 import type { ChangesBehaviour } from '../sandbox/sandbox-types.js';
 import {
   type RegistryChangeKind,
@@ -21,6 +22,9 @@ import {
   type RegistryGateway,
   RegistryUnavailableError,
   type RegistryWriteOutcome,
+  type TransferRequest,
+  type TransferStatus,
+  type TransferSubmission,
 } from './registry-gateway.js';
 
 /** What the stand-in RIR made of a write, as its request log records it. */
@@ -59,13 +63,29 @@ interface CoveringRow {
  * rolled-back use case would undo a change the registry had already answered: hence a fresh
  * DataSource.transaction.) Every write is logged in sandbox_rir_requests, whatever it answered.
  * How it answers is scripted per RIR in sandbox_rir_behaviour (changes, change_delay_ms).
+ *
+ * Transfers go to the stand-in's transfer desk (SandboxTransfers: scripted by transfer and
+ * delay_ms, decided by the sandbox clock), which joins the caller's ambient transaction.
  */
 export class SandboxRegistryGateway implements RegistryGateway {
   constructor(
     readonly rir: Rir,
     private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly transfers: SandboxTransfers,
   ) {}
+
+  submitTransfer(request: TransferRequest): Promise<TransferSubmission> {
+    return this.transfers.submit(this.rir, request);
+  }
+
+  transferStatus(ticket: string): Promise<TransferStatus> {
+    return this.transfers.status(this.rir, ticket);
+  }
+
+  provideTransferInformation(ticket: string, note: string): Promise<TransferStatus> {
+    return this.transfers.provideInformation(this.rir, ticket, note);
+  }
 
   async isInPlace(spec: RegistryChangeSpec): Promise<boolean> {
     const change = this.parse(spec);

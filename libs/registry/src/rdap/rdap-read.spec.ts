@@ -1,7 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import arin from './fixtures/arin-ip-network.json' with { type: 'json' };
 import ripe from './fixtures/ripe-ip-network.json' with { type: 'json' };
-import { answeringRir, entityEmails, entityName, networkRange, nestedEntities, registrantHandles, registrationDate } from './rdap-read.js';
+import {
+  answeringRir,
+  entityEmails,
+  entityName,
+  lastTransferDate,
+  networkRange,
+  nestedEntities,
+  receiptDate,
+  registrantHandles,
+  registrationDate,
+} from './rdap-read.js';
 import { type RdapEntity, rdapEntitySchema, rdapIpNetworkSchema } from './rdap-types.js';
 
 const arinNetwork = rdapIpNetworkSchema.parse(arin);
@@ -27,6 +37,23 @@ describe('reading an ip network answer', () => {
   it('reads the registration date, with its offset, or null when the registry lists none', () => {
     expect(registrationDate(arinNetwork)).toEqual(new Date('2023-12-28T22:24:33Z'));
     expect(registrationDate(ripeNetwork)).toBeNull();
+  });
+
+  it('reads the latest transfer event, and the receipt date (the last transfer, else the registration)', () => {
+    const events = (list: { eventAction: string; eventDate: string }[]) => ({ events: list });
+    const registered = { eventAction: 'registration', eventDate: '2010-01-01T00:00:00Z' };
+    expect(lastTransferDate(arinNetwork)).toBeNull();
+    expect(receiptDate(arinNetwork)).toEqual(new Date('2023-12-28T22:24:33Z'));
+    expect(receiptDate(ripeNetwork)).toBeNull();
+    const twice = events([
+      registered,
+      { eventAction: 'Transfer', eventDate: '2024-05-06T07:08:09Z' },
+      { eventAction: 'transfer', eventDate: '2021-01-01T00:00:00Z' },
+      { eventAction: 'transfer', eventDate: 'not a date' },
+    ]);
+    expect(lastTransferDate(twice)).toEqual(new Date('2024-05-06T07:08:09Z'));
+    expect(receiptDate(twice)).toEqual(new Date('2024-05-06T07:08:09Z'));
+    expect(receiptDate(events([registered, { eventAction: 'transfer', eventDate: 'not a date' }]))).toEqual(new Date('2010-01-01T00:00:00Z'));
   });
 
   it('tells which RIR answered from port43', () => {

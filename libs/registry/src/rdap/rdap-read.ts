@@ -31,6 +31,23 @@ export function registrationDate(n: { events?: RdapIpNetwork['events'] }): Date 
   return Number.isNaN(at.getTime()) ? null : at;
 }
 
+/** The date of the latest "transfer" event (RFC 9083 §10.2.3), or null when the registry lists none. */
+export function lastTransferDate(n: { events?: RdapIpNetwork['events'] }): Date | null {
+  const dates = (n.events ?? [])
+    .filter((e) => e.eventAction.toLowerCase() === 'transfer')
+    .map((e) => new Date(e.eventDate))
+    .filter((d) => !Number.isNaN(d.getTime()));
+  return dates.length === 0 ? null : new Date(Math.max(...dates.map((d) => d.getTime())));
+}
+
+/**
+ * When the registrant received the network: its last transfer, else its registration (what
+ * holding-period rules count from), or null when the registry lists neither.
+ */
+export function receiptDate(n: { events?: RdapIpNetwork['events'] }): Date | null {
+  return lastTransferDate(n) ?? registrationDate(n);
+}
+
 /** The registry that answered, from `port43` (every RIR puts its whois server there), or null. */
 export function answeringRir(o: { port43?: string }): Rir | null {
   return rirOfPort43(o.port43);

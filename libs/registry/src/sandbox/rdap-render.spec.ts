@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { parsePrefixOrThrow } from '@app/ipam';
-import { entityEmails, entityName, networkRange, registrantHandles, registrationDate, answeringRir } from '../rdap/rdap-read.js';
+import {
+  answeringRir,
+  entityEmails,
+  entityName,
+  lastTransferDate,
+  networkRange,
+  receiptDate,
+  registrantHandles,
+  registrationDate,
+} from '../rdap/rdap-read.js';
 import { rdapEntitySchema, rdapIpNetworkSchema } from '../rdap/rdap-types.js';
 import { type SandboxNetworkRow, networkHandle, renderEntity, renderError, renderNetwork } from './rdap-render.js';
 
@@ -81,6 +90,38 @@ describe("the sandbox's RDAP answers", () => {
       expect(n).not.toHaveProperty('remarks');
       expect((n.entities as { roles: string[] }[]).map((e) => e.roles)).toEqual([['registrant']]);
     }
+  });
+
+  it('list no transfer event for a network that never changed hands (absent or null)', () => {
+    for (const plain of [row, { ...row, transferredAt: null }]) {
+      const n = rdapIpNetworkSchema.parse(JSON.parse(JSON.stringify(renderNetwork(plain, null, base))));
+      expect(n.events!.map((e) => e.eventAction)).toEqual(['registration', 'last changed']);
+      expect(lastTransferDate(n)).toBeNull();
+      expect(receiptDate(n)).toEqual(row.registeredAt);
+    }
+  });
+
+  it("show a transferred network's new registrant with a transfer event, keeping the original registration", () => {
+    const buyer = { ...holder, handle: 'BUYER-1', rir: 'ARIN' as const, name: 'Buyer Inc', email: 'noc@buyer.example' };
+    const transferred: SandboxNetworkRow = {
+      ...row,
+      rir: 'ARIN',
+      holder: buyer,
+      transferredAt: new Date('2026-03-04T05:06:07.089Z'),
+      updatedAt: new Date('2026-03-04T05:06:07.089Z'),
+    };
+    const n = rdapIpNetworkSchema.parse(JSON.parse(JSON.stringify(renderNetwork(transferred, null, base))));
+    expect(registrantHandles(n)).toEqual(['BUYER-1']);
+    expect(answeringRir(n)).toBe('ARIN');
+    expect(n.events).toEqual([
+      { eventAction: 'registration', eventDate: '2015-06-01T00:00:00.000Z' },
+      { eventAction: 'transfer', eventDate: '2026-03-04T05:06:07.089Z' },
+      { eventAction: 'last changed', eventDate: '2026-03-04T05:06:07.089Z' },
+    ]);
+    expect(registrationDate(n)).toEqual(row.registeredAt);
+    expect(lastTransferDate(n)).toEqual(new Date('2026-03-04T05:06:07.089Z'));
+    // What holding-period rules count from: the buyer's receipt, not the first registration.
+    expect(receiptDate(n)).toEqual(new Date('2026-03-04T05:06:07.089Z'));
   });
 
   it('leave parentHandle out of a top-level network', () => {

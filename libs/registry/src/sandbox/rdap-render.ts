@@ -22,8 +22,11 @@ export interface SandboxNetworkRow {
   readonly name: string;
   readonly type: string;
   readonly country: string;
+  /** RDAP "registration" event: the network's first registration; a transfer does not change it. */
   readonly registeredAt: Date;
   readonly updatedAt: Date;
+  /** RDAP "transfer" event: when the holder received the network by a transfer; absent or null if never transferred. */
+  readonly transferredAt?: Date | null;
   readonly holder: SandboxEntityRow;
   /**
    * The end user of a sub-assignment (ARIN reassignment, RIPE ASSIGNED PA inetnum...): RDAP
@@ -69,7 +72,7 @@ export function renderNetwork(n: SandboxNetworkRow, parent: Prefix | null, baseU
       ? [renderCustomer(n.customer, n.rir), renderEntityBody(n.holder, baseUrl, ['administrative'])]
       : [renderEntityBody(n.holder, baseUrl, ['registrant'])],
     ...(n.customer ? { remarks: [subAssignmentRemark(n.holder.handle, n.customer, n.originAsn ?? null)] } : {}),
-    events: events(n.registeredAt, n.updatedAt),
+    events: events(n.registeredAt, n.updatedAt, n.transferredAt ?? null),
     links: [selfLink(`${baseUrl}ip/${prefix}`)],
     port43: RIR_WHOIS[n.rir],
   };
@@ -138,9 +141,11 @@ function subAssignmentRemark(holderHandle: string, c: { readonly handle: string;
   };
 }
 
-function events(registeredAt: Date, changedAt: Date) {
+/** RFC 9083 §4.5 events; "transfer" is an event action of the IANA RDAP JSON values registry (RFC 9083 §10.2.3). */
+function events(registeredAt: Date, changedAt: Date, transferredAt: Date | null = null) {
   return [
     { eventAction: 'registration', eventDate: registeredAt.toISOString() },
+    ...(transferredAt ? [{ eventAction: 'transfer', eventDate: transferredAt.toISOString() }] : []),
     { eventAction: 'last changed', eventDate: changedAt.toISOString() },
   ];
 }

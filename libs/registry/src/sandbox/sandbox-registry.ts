@@ -7,6 +7,7 @@ import { IANA_IPV4_BOOTSTRAP, rirFor } from '../rdap/bootstrap.js';
 import { type SandboxEntityRow, type SandboxNetworkRow, networkHandle } from './rdap-render.js';
 import { type VrpExport, renderVrps } from './vrps-render.js';
 import {
+  DEFAULT_NETWORK_TYPE,
   type BehaviourDbRow,
   type EntityDbRow,
   type NetworkDbRow,
@@ -22,15 +23,6 @@ import {
   toEntityView,
   toNetworkRow,
 } from './sandbox-types.js';
-
-/** RDAP "type" of a network the sandbox registers, by RIR, when none is given (each RIR's usual word for an allocation). */
-const DEFAULT_NETWORK_TYPE: Readonly<Record<Rir, string>> = {
-  ARIN: 'DIRECT ALLOCATION',
-  RIPE: 'ALLOCATED PA',
-  APNIC: 'ALLOCATED PORTABLE',
-  LACNIC: 'ALLOCATED',
-  AFRINIC: 'ALLOCATED PA',
-};
 
 const BEHAVIOUR_COLUMNS = 'rir, transfer, delay_ms, rdap, changes, change_delay_ms, updated_at';
 
@@ -113,13 +105,14 @@ export class SandboxRegistry {
       if (holder.rir !== input.rir) throw await this.handleAtOtherRir(holderHandle, input.rir);
 
       const [row]: (Omit<NetworkDbRow, `holder_${string}`> & { created: boolean })[] = await em.query(
-        `INSERT INTO sandbox_rir_resources AS r (prefix, rir, holder_handle, name, type, country, registered_at, updated_at)
-         VALUES ($1::cidr, $2, $3, $4, $5, $6, coalesce($7::timestamptz, $8::timestamptz), $8::timestamptz)
+        `INSERT INTO sandbox_rir_resources AS r (prefix, rir, holder_handle, name, type, country, registered_at, updated_at, last_transferred_at)
+         VALUES ($1::cidr, $2, $3, $4, $5, $6, coalesce($7::timestamptz, $8::timestamptz), $8::timestamptz, $9::timestamptz)
          ON CONFLICT (prefix) DO UPDATE SET
            rir = EXCLUDED.rir, holder_handle = EXCLUDED.holder_handle, name = EXCLUDED.name, type = EXCLUDED.type,
            country = EXCLUDED.country, registered_at = coalesce($7::timestamptz, r.registered_at), updated_at = EXCLUDED.updated_at,
+           last_transferred_at = coalesce($9::timestamptz, r.last_transferred_at),
            customer_handle = NULL, customer_name = NULL, origin_asn = NULL
-         RETURNING prefix::text, rir, name, type, country, registered_at, updated_at, (xmax = 0) AS created`,
+         RETURNING prefix::text, rir, name, type, country, registered_at, updated_at, last_transferred_at, (xmax = 0) AS created`,
         [
           formatPrefix(prefix),
           input.rir,
@@ -129,6 +122,7 @@ export class SandboxRegistry {
           input.country ?? RIR_HOME_COUNTRY[input.rir],
           input.registeredAt ?? null,
           now,
+          input.transferredAt ?? null,
         ],
       );
       await this.audit.record(actor, {
@@ -147,6 +141,7 @@ export class SandboxRegistry {
         type: row!.type,
         country: row!.country,
         registeredAt: row!.registered_at.toISOString(),
+        transferredAt: row!.last_transferred_at?.toISOString() ?? null,
         updatedAt: row!.updated_at.toISOString(),
         created: row!.created,
       };
@@ -198,7 +193,7 @@ export class SandboxRegistry {
     this.assertEnabled();
     const em = this.tx.manager();
     const [row]: NetworkDbRow[] = await em.query(
-      `SELECT r.prefix::text, r.rir, r.name, r.type, r.country, r.registered_at, r.updated_at,
+      `SELECT r.prefix::text, r.rir, r.name, r.type, r.country, r.registered_at, r.updated_at, r.last_transferred_at,
               e.handle AS holder_handle, e.rir AS holder_rir, e.name AS holder_name, e.email AS holder_email,
               e.created_at AS holder_created_at, e.updated_at AS holder_updated_at,
               r.customer_handle, r.customer_name, r.origin_asn

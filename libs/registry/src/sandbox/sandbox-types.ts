@@ -1,11 +1,22 @@
 import { type Prefix, parsePrefix } from '@app/ipam';
 import { ProblemError } from '@app/platform';
 import type { Rir } from '../domain/rir.js';
+import type { TransferAnswer } from '../domain/transfer-script.js';
 import type { SandboxEntityRow, SandboxNetworkRow } from './rdap-render.js';
 
 /** The sandbox registry's inputs, views and database rows, and the mappings between them. */
 
-export type TransferBehaviour = 'approve' | 'reject' | 'request_info';
+/** RDAP "type" of a network the sandbox registers, by RIR, when none is given (each RIR's usual word for an allocation). */
+export const DEFAULT_NETWORK_TYPE: Readonly<Record<Rir, string>> = {
+  ARIN: 'DIRECT ALLOCATION',
+  RIPE: 'ALLOCATED PA',
+  APNIC: 'ALLOCATED PORTABLE',
+  LACNIC: 'ALLOCATED',
+  AFRINIC: 'ALLOCATED PA',
+};
+
+/** How a stand-in RIR answers transfer requests (domain/transfer-script.ts). */
+export type TransferBehaviour = TransferAnswer;
 /** How a stand-in RIR answers writes of ROAs, route objects and sub-assignments. */
 export type ChangesBehaviour = 'apply' | 'reject' | 'unavailable';
 export const CHANGES_BEHAVIOURS = ['apply', 'reject', 'unavailable'] as const satisfies readonly ChangesBehaviour[];
@@ -27,6 +38,8 @@ export interface SandboxResourceInput {
   readonly holderName?: string;
   readonly holderEmail?: string;
   readonly registeredAt?: Date;
+  /** When the holder received the network by a transfer (RDAP "transfer" event); kept when left out. */
+  readonly transferredAt?: Date;
   readonly country?: string;
   readonly name?: string;
   readonly type?: string;
@@ -59,6 +72,7 @@ export interface SandboxResourceView {
   type: string;
   country: string;
   registeredAt: string;
+  transferredAt: string | null;
   updatedAt: string;
   created: boolean;
 }
@@ -90,6 +104,7 @@ export interface NetworkDbRow {
   country: string;
   registered_at: Date;
   updated_at: Date;
+  last_transferred_at: Date | null;
   holder_handle: string;
   holder_rir: Rir;
   holder_name: string;
@@ -137,6 +152,7 @@ export function toNetworkRow(r: NetworkDbRow): SandboxNetworkRow {
     country: r.country,
     registeredAt: r.registered_at,
     updatedAt: r.updated_at,
+    transferredAt: r.last_transferred_at,
     holder: {
       handle: r.holder_handle,
       rir: r.holder_rir,

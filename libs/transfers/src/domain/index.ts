@@ -1,1 +1,3 @@
 export * from './rir-policy.js';
+export * from './stages.js';
+export * from './risk-matrix.js';
