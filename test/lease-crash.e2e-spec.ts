@@ -5,9 +5,9 @@ import { type TestApp, startApi } from './support/app.js';
 import { type TestOrg, anOrg } from './support/identity-fixtures.js';
 import { aLease, aLeaseListing, aLeaseRequest, leaseReaches } from './support/lease-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
-import { waitFor, within } from './support/queues.js';
+import { emptyRunRedis, waitFor, within } from './support/queues.js';
 import { Sandbox } from './support/registry-fixtures.js';
-import { baseEnv } from './support/test-env.js';
+import { baseEnv, testEnv } from './support/test-env.js';
 
 /**
  * A worker killed (SIGKILL) in the middle of provisioning a lease, after the registry took a
@@ -53,6 +53,9 @@ describe('a worker killed during provisioning (e2e, worker processes)', () => {
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((resolve) => c.once('exit', resolve)))));
+    // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
+    await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await sandbox?.behaviour({ rir: 'ARIN', changes: 'apply', changeDelayMs: 0 });
     await t?.close();
     await registry?.close();

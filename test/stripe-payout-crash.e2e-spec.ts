@@ -7,9 +7,9 @@ import { ConnectedAccounts, EscrowService, PayoutService } from '@app/escrow';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi } from './support/app.js';
 import { anOrg } from './support/identity-fixtures.js';
-import { waitFor, within } from './support/queues.js';
+import { emptyRunRedis, waitFor, within } from './support/queues.js';
 import { StripeStandIn } from './support/stripe-stand-in.js';
-import { baseEnv } from './support/test-env.js';
+import { baseEnv, testEnv } from './support/test-env.js';
 
 /**
  * A worker process killed (SIGKILL) between Stripe's answer and its own commit (issue 5: "the
@@ -127,6 +127,9 @@ describe('a worker killed between Stripe\'s answer and its commit (e2e, worker p
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((resolve) => c.once('exit', resolve)))));
+    // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
+    await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await t?.close();
     await proxy?.stop();
     await stripe.stop();

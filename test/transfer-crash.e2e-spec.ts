@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi } from './support/app.js';
 import { anOrg, bearer } from './support/identity-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
-import { sleep, within } from './support/queues.js';
+import { emptyRunRedis, sleep, within } from './support/queues.js';
 import { Sandbox } from './support/registry-fixtures.js';
 import { baseEnv, testEnv } from './support/test-env.js';
 import { aConfirmedHandle, aSaleListing, propose } from './support/transfer-fixtures.js';
@@ -67,6 +66,7 @@ describe('the transfer pipeline through kills and a Redis flush (e2e, worker pro
   });
   afterAll(async () => {
     for (const w of [...workers]) await kill(w);
+    await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await t?.close();
     await registry?.close();
   });
@@ -106,23 +106,17 @@ describe('the transfer pipeline through kills and a Redis flush (e2e, worker pro
     // Two workers at a time; kill one at a random moment four times, and empty Redis once.
     await workerProcess();
     await workerProcess();
-    const redis = new Redis(testEnv().redisUrl);
     const inFlightAtKills: number[] = [];
-    try {
+    {
       for (let round = 0; round < 4; round++) {
         await sleep(1500 + Math.floor(Math.random() * 2500));
         const [victim] = [...workers];
         if (victim) await kill(victim);
         inFlightAtKills.push(DEALS - (await ended()));
-        if (round === 1) {
-          // Redis lost: every queued job, every scheduler. The database still holds every fact.
-          const keys = await redis.keys(`${baseEnv().REDIS_KEY_PREFIX}:*`);
-          if (keys.length) await redis.del(...keys);
-        }
+        // Redis lost: every queued job, every scheduler. The database still holds every fact.
+        if (round === 1) await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
         await workerProcess();
       }
-    } finally {
-      redis.disconnect();
     }
     // The kills (and the flush, at the second) came while deals were in flight.
     expect(inFlightAtKills[0]).toBeGreaterThan(0);
