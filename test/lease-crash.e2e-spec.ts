@@ -53,7 +53,7 @@ describe('a worker killed during provisioning (e2e, worker processes)', () => {
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((resolve) => c.once('exit', resolve)))));
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)))));
     // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
     await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await sandbox?.behaviour({ rir: 'ARIN', changes: 'apply', changeDelayMs: 0 });

@@ -127,7 +127,7 @@ describe('a worker killed between Stripe\'s answer and its commit (e2e, worker p
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((resolve) => c.once('exit', resolve)))));
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)))));
     // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
     await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await t?.close();
