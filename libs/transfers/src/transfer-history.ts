@@ -67,7 +67,9 @@ export class TransferHistory {
     const risks = await this.risksAt(em, row, m.to);
     const stageChanged = m.to !== row.stage;
     const hours = dueHours(m.to, { sourceRir: row.source_rir, destinationRir: row.destination_rir }, m.wait);
-    const dueAt = stageChanged || m.wait ? (hours === null ? null : new Date(now.getTime() + hours * 3_600_000)) : row.due_at;
+    // The documents wait is a setting (TRANSFER_DOCUMENTS_WAIT_MS; the table's 30 days by default).
+    const dueMs = m.wait === 'documents_required' ? this.config.transferDocumentsWaitMs : hours === null ? null : hours * 3_600_000;
+    const dueAt = stageChanged || m.wait ? (dueMs === null ? null : new Date(now.getTime() + dueMs)) : row.due_at;
     const nextStepAt = m.nextStepAt !== undefined ? m.nextStepAt : isTerminal(m.to) ? null : now;
 
     const sets = ['stage = $2', 'updated_at = $3', 'event_count = event_count + 1', 'due_at = $4', 'next_step_at = $5', 'waiting_for = $6', 'step_round = step_round + 1'];

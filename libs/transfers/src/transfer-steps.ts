@@ -4,7 +4,7 @@ import { EscrowService, PayoutService, releaseSplit } from '@app/escrow';
 import { parsePrefixOrThrow } from '@app/ipam';
 import { APP_CONFIG, type AppConfig, Clock, Outbox, Transactions } from '@app/platform';
 import { RdapClient, RegistryGateways, receiptDate, registrantHandles, registrationDate } from '@app/registry';
-import { type Stage, WAIT_DUES, evaluatePolicy } from './domain/index.js';
+import { type Stage, evaluatePolicy } from './domain/index.js';
 import { type Move, TransferHistory, advanceJob } from './transfer-history.js';
 import { TRANSFER_COLUMNS, type TransferRow } from './transfer-rows.js';
 import { TransfersService } from './transfers.service.js';
@@ -203,7 +203,7 @@ export class TransferSteps {
     const waitedTooLong = row.waiting_for !== null && row.due_at !== null && row.due_at <= now;
     if (outcome.result === 'fail' || waitedTooLong) {
       await this.transfers.releaseSpace(em, row);
-      await this.history.move(em, row, { ...base, to: 'policy_failed', evidence: { policy, ...(waitedTooLong ? { waitedHours: WAIT_DUES.documents_required.hours } : {}) } });
+      await this.history.move(em, row, { ...base, to: 'policy_failed', evidence: { policy, ...(waitedTooLong ? { documentsWaitedMs: this.config.transferDocumentsWaitMs, waitingFor: row.waiting_for } : {}) } });
       return 'policy_failed';
     }
     const waitingFor = `documents: ${outcome.required.map((r) => `${r.kind} from ${r.rir}`).join(', ')}`.slice(0, 500);

@@ -48,6 +48,7 @@ const schema = z
     LEASE_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     PAYMENTS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     TRANSFERS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    TRANSFER_DOCUMENTS_WAIT_MS: z.coerce.number().int().min(1_000).max(365 * 86_400_000).default(30 * 86_400_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
@@ -110,6 +111,8 @@ export interface AppConfig {
   readonly paymentsReconcileIntervalMs: number;
   /** How soon the worker looks again at a transfer waiting on something outside (funding, the RIR, RDAP, payouts), and how often it re-queues due ones. */
   readonly transfersReconcileIntervalMs: number;
+  /** How long a transfer waits for the buyer's documents before it fails its policy check. */
+  readonly transferDocumentsWaitMs: number;
   /**
    * BullMQ's job lock: a worker that dies mid-job (SIGKILL) holds its jobs this long before
    * another worker takes them back as stalled.
@@ -156,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     leaseScanIntervalMs: c.LEASE_SCAN_INTERVAL_MS,
     paymentsReconcileIntervalMs: c.PAYMENTS_RECONCILE_INTERVAL_MS,
     transfersReconcileIntervalMs: c.TRANSFERS_RECONCILE_INTERVAL_MS,
+    transferDocumentsWaitMs: c.TRANSFER_DOCUMENTS_WAIT_MS,
     workerLockMs: c.WORKER_LOCK_MS,
   };
 }
