@@ -271,6 +271,15 @@ describe('transfers (e2e, in-process worker)', () => {
     expectProblem(await t.http.post(`/v1/transfers/${ok.body.id}/accept`).set(bearer(buyer.apiKey)).send({}), 403, 'TRANSFER.NOT_THE_SELLER');
     const stranger = await anOrg(t);
     expectProblem(await t.http.get(`/v1/transfers/${ok.body.id}`).set(bearer(stranger.apiKey)), 404, 'TRANSFER.NOT_FOUND');
+    // A block with a live lease cannot be sold: accepting is refused, and nothing is committed.
+    const lease = randomUUID();
+    await db.query(
+      `INSERT INTO space_commitments (block_id, prefix, period, kind, reference, created_at) VALUES ($1, $2::cidr, tstzrange(now(), NULL, '[)'), 'lease', $3, now())`,
+      [sale.block.id, sale.block.prefix, lease],
+    );
+    expectProblem(await t.http.post(`/v1/transfers/${ok.body.id}/accept`).set(bearer(sale.seller.apiKey)).send({}), 409, 'TRANSFER.BLOCK_LEASED');
+    expect((await getTransfer(t, buyer.apiKey, ok.body.id)).stage).toBe('proposed');
+    await db.query(`UPDATE space_commitments SET released_at = now(), release_reason = 'test', period = tstzrange(lower(period), now() + interval '1 millisecond', '[)') WHERE reference = $1`, [lease]);
     const cancelled = await t.http.post(`/v1/transfers/${ok.body.id}/cancel`).set(bearer(buyer.apiKey)).send({ reason: 'changed our mind' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.stage).toBe('cancelled');
