@@ -28,6 +28,8 @@ class KillingProxy {
   baseUrl = '';
   armed = 0;
   kills = 0;
+  /** Only calls for these operations are cut off (other files' payouts, re-queued by the reconciler, pass through). */
+  targets = new Set<string>();
   /** The operation keys of the requests whose answers were withheld. */
   readonly cutOff: string[] = [];
   onAnswered: () => Promise<void> = async () => {};
@@ -49,14 +51,15 @@ class KillingProxy {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    const kill = req.method === 'POST' && req.url?.startsWith('/v1/transfers') && this.armed > 0;
+    const operation = new URLSearchParams(body.toString('utf8')).get('metadata[ipv4m_operation]') ?? '?';
+    const kill = req.method === 'POST' && req.url?.startsWith('/v1/transfers') && this.armed > 0 && this.targets.has(operation);
     if (kill) this.armed--;
     const target = new URL(req.url ?? '/', this.target);
     const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, async (answer) => {
       const parts: Buffer[] = [];
       for await (const c of answer) parts.push(c as Buffer);
       if (kill) {
-        this.cutOff.push(new URLSearchParams(body.toString('utf8')).get('metadata[ipv4m_operation]') ?? '?');
+        this.cutOff.push(operation);
         this.kills++;
         await this.onAnswered();
         res.socket?.destroy();
@@ -150,6 +153,7 @@ describe('a worker killed between Stripe\'s answer and its commit (e2e, worker p
       await connected.set(seller.id, `acct_${randomUUID().replace(/-/g, '')}`, 'system');
       ids.push((await payouts.payout({ orgId: seller.id, amount: { amountMinor: 100_000n, currency: 'USD' }, key: `crash-${randomUUID()}`, dealId })).id);
     }
+    proxy.targets = new Set(ids.map((id) => `payout:${id}`));
     const ours = () => stripe.objects('transfers').filter((x) => ids.includes(x.metadata.payoutId ?? ''));
     const statuses = async () => (await db.query(`SELECT status, count(*)::int AS n FROM payout_instructions WHERE id = ANY($1) GROUP BY 1`, [ids])) as { status: string; n: number }[];
 
