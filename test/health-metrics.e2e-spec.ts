@@ -233,6 +233,19 @@ describe('health, metrics and docs', () => {
       'POST /v1/transfers/{id}/registry-information',
       'POST /v1/transfers/{id}/escrow/confirm-funding',
       'GET /v1/risk/exposure',
+      'POST /v1/webhook-endpoints',
+      'GET /v1/webhook-endpoints',
+      'GET /v1/webhook-endpoints/{id}',
+      'DELETE /v1/webhook-endpoints/{id}',
+      'GET /v1/webhook-endpoints/{id}/deliveries',
+      'GET /v1/deadlines',
+      'GET /v1/notifications',
+      'GET /v1/notification-settings',
+      'PUT /v1/notification-settings',
+      'PUT /v1/blocks/{id}/rir-standing',
+      'GET /v1/deadlines.ics',
+      'POST /v1/calendar-feed-token',
+      'DELETE /v1/calendar-feed-token',
     ];
     /** Served, but not part of the API the document describes. */
     const UNDOCUMENTED = ['GET /docs', 'GET /docs/openapi.json', 'GET /metrics'];

@@ -412,7 +412,26 @@ describe('registry changes at the sandbox RIRs (e2e)', () => {
 
       // The real VrpClient reads it as it would read a validator's export.
       const vrps = await t.app.get(VrpClient).vrps();
-      expect(vrps).toEqual(expect.arrayContaining([{ asn: l.asn, prefix: l.unit, maxLength: 24, ta: 'arin' }]));
+      // ... with the ROA's expiry as the export states it (Unix seconds -> a Date).
+      const exported = roas.find((r) => r.prefix === l.unit && r.asn === `AS${l.asn}`)!;
+      expect(vrps).toEqual(expect.arrayContaining([{ asn: l.asn, prefix: l.unit, maxLength: 24, ta: 'arin', expires: new Date((exported.expires as number) * 1000) }]));
+    });
+
+    it('dates the ROAs a stand-in RIR signs by its scripted roaValidityDays, and a year again once reset (null)', async () => {
+      const set = await sandbox.behaviour({ rir: 'LACNIC', roaValidityDays: 40 });
+      expect(set).toMatchObject({ rir: 'LACNIC', roaValidityDays: 40 });
+      try {
+        const l = await aLease('LACNIC');
+        await expect(gateways.gatewayFor('LACNIC').create(l.spec('roa'))).resolves.toMatchObject({ kind: 'done' });
+        const [row] = await db.query('SELECT created_at, expires_at FROM sandbox_rir_roas WHERE prefix = $1::cidr AND asn = $2', [l.unit, l.asn]);
+        expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(40 * 86_400_000);
+        const mine = (await vrpsJson()).body.roas.find((r) => r.prefix === l.unit && r.asn === `AS${l.asn}`)!;
+        expect(mine.expires).toBe(Math.floor(row.expires_at.getTime() / 1000));
+      } finally {
+        expect(await sandbox.behaviour({ rir: 'LACNIC', roaValidityDays: null })).toMatchObject({ rir: 'LACNIC', roaValidityDays: null });
+      }
+      const res = await t.http.put('/v1/sandbox/registry/behaviour').set(bearer(t.adminToken)).send({ rir: 'LACNIC', roaValidityDays: 0 });
+      expect(res.status).toBe(422);
     });
   });
 

@@ -5,13 +5,13 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { EscrowTerms } from '@app/escrow';
 import { EscrowModule } from '@app/escrow';
-import { APP_CONFIG, Clock, Outbox, SystemClock, Transactions, createDataSource, loadConfig } from '@app/platform';
+import { APP_CONFIG, Clock, DomainEvents, Outbox, SystemClock, Transactions, createDataSource, loadConfig } from '@app/platform';
 import { migrate } from './app.js';
 import { baseEnv } from './test-env.js';
 
 /**
  * The escrow context against the real database, without HTTP (it has no routes yet): the
- * platform pieces it needs (database, transactions, clock, config) and EscrowModule.
+ * platform pieces it needs (database, transactions, outbox, domain events, clock, config) and EscrowModule.
  */
 @Global()
 @Module({
@@ -19,10 +19,11 @@ import { baseEnv } from './test-env.js';
     { provide: DataSource, useFactory: () => createDataSource({ databaseUrl: baseEnv().DATABASE_URL!, poolSize: 20, applicationName: 'escrow-e2e' }).initialize() },
     Transactions,
     Outbox,
+    DomainEvents,
     { provide: Clock, useClass: SystemClock },
     { provide: APP_CONFIG, useFactory: () => loadConfig(baseEnv()) },
   ],
-  exports: [DataSource, Transactions, Outbox, Clock, APP_CONFIG],
+  exports: [DataSource, Transactions, Outbox, DomainEvents, Clock, APP_CONFIG],
 })
 class EscrowTestPlatformModule {}
 

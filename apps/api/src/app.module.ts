@@ -14,6 +14,9 @@ import { PaymentsApiModule } from './payments/payments-api.module.js';
 import { ListingsApiModule } from './listings/listings-api.module.js';
 import { RegistryApiModule } from './registry/registry-api.module.js';
 import { TransfersApiModule } from './transfers/transfers-api.module.js';
+import { DeadlinesApiModule } from './deadlines/deadlines-api.module.js';
+import { CalendarApiModule } from './calendar/calendar-api.module.js';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
 import { OrgsController } from './identity/orgs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
@@ -38,6 +41,9 @@ export class AppModule {
         ReconciliationApiModule,
         PaymentsApiModule,
         TransfersApiModule,
+        DeadlinesApiModule,
+        CalendarApiModule,
+        WebhooksApiModule,
       ],
       controllers: [OpsController, OrgsController, ApiKeysController, SandboxClockController],
       providers: [

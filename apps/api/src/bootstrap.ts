@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { type AppConfig, JsonLogger, Metrics, PROBLEM_CONTENT_TYPE, ProblemError, toProblemBody } from '@app/platform';
+import { type AppConfig, JsonLogger, Metrics, PROBLEM_CONTENT_TYPE, ProblemError, redactUrl, toProblemBody } from '@app/platform';
 import { MAX_STATEMENT_BYTES } from '@app/payments';
 import { AppModule } from './app.module.js';
 
@@ -34,6 +34,10 @@ export async function createApiApp(config: AppConfig, o: ApiAppOptions = {}): Pr
             base: { service: 'api' },
             formatters: { level: (label: string) => ({ level: label }) },
             timestamp: () => `,"time":"${new Date().toISOString()}"`,
+            // Calendar apps pass their feed token in the URL: logs show it masked.
+            serializers: {
+              req: (req: { method: string; url: string; host?: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip }),
+            },
           },
     trustProxy: false,
   });

@@ -1,4 +1,4 @@
-import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, type AppConfig, JobHandlerRegistry, type QueueName, isJobName } from '@app/platform';
 import type { Job } from 'bullmq';
@@ -9,6 +9,8 @@ import type { Job } from 'bullmq';
  * queue to queue-names.ts is all it takes to have it worked.
  */
 abstract class QueueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('jobs');
+
   constructor(
     private readonly handlers: JobHandlerRegistry,
     private readonly config: AppConfig,
@@ -28,7 +30,13 @@ abstract class QueueProcessor extends WorkerHost implements OnApplicationBootstr
     if (!isJobName(job.name)) throw new Error(`unknown job ${job.name}`);
     const handler = this.handlers.resolve().get(job.name);
     if (!handler) throw new Error(`no handler for ${job.name}`);
-    return handler.handle(job);
+    try {
+      return await handler.handle(job);
+    } catch (err) {
+      // BullMQ retries it (or fails it for good); the log says why, where ops can see it.
+      this.log.warn({ msg: 'job failed', job: job.name, id: job.id, attempt: job.attemptsMade + 1, error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
   }
 
   /** SIGTERM: stop taking jobs and let the active ones finish before the database closes. */

@@ -1,7 +1,7 @@
 import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
-import { type AppConfig, JOBS, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
+import { type AppConfig, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
 import { AuditSealer, IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { INVENTORY_ENTITIES } from '@app/inventory';
 import { LEASES_ENTITIES } from '@app/leases';
@@ -12,6 +12,8 @@ import { LeasesWorkerModule } from './leases/leases-worker.module.js';
 import { ListingsWorkerModule } from './listings/listings-worker.module.js';
 import { PaymentsWorkerModule } from './payments/payments-worker.module.js';
 import { TransfersWorkerModule } from './transfers/transfers-worker.module.js';
+import { DeadlinesWorkerModule } from './deadlines/deadlines-worker.module.js';
+import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 import { RegistryWorkerModule } from './registry/registry-worker.module.js';
 import { VerifyAuditChainHandler } from './audit/verify-chain.handler.js';
 import { processorFor } from './queue.processor.js';
@@ -42,6 +44,8 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         LeasesWorkerModule,
         PaymentsWorkerModule,
         TransfersWorkerModule,
+        DeadlinesWorkerModule,
+        WebhooksWorkerModule,
       ],
       providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };
@@ -54,9 +58,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   /** Periodic jobs. Job schedulers are upserted by id, so every worker process may do this. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues
-      .queue(JOBS['audit.verify-chain'])
-      .upsertJobScheduler('audit.verify-chain.hourly', { every: 3600_000 }, { name: 'audit.verify-chain', data: {} });
+    await this.queues.every('audit.verify-chain', 3600_000, 'audit.verify-chain.hourly');
   }
 
   /**

@@ -4,7 +4,7 @@ import { type Actor, AuditLog } from '@app/identity';
 import { type LineInput, LedgerService, ProviderMovements } from '@app/ledger';
 import type { Money } from '@app/money';
 import { newFundingReference } from '@app/payments';
-import { Clock, Transactions } from '@app/platform';
+import { Clock, DomainEvents, Transactions } from '@app/platform';
 import {
   type EscrowMoney,
   type EscrowTerms,
@@ -73,6 +73,7 @@ export class EscrowService {
     private readonly ledger: LedgerService,
     private readonly accounts: EscrowAccounts,
     private readonly movements: ProviderMovements,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -202,6 +203,9 @@ export class EscrowService {
         subject: { type: 'escrow', id: dealId },
         details: { source, externalId, amount: show(amount), toEscrowMinor: effect.toEscrowMinor.toString(), excessMinor: effect.excessMinor.toString(), status: effect.statusAfter },
       });
+      await this.publish(em, updated!, effect.statusAfter === 'funded' && escrow.status !== 'funded' ? 'escrow.funded' : 'escrow.funding_received', now, {
+        amount: { amountMinor: Number(amount.amountMinor), currency: amount.currency }, source, status: effect.statusAfter,
+      });
       return toFundingResult(op, toEscrowView(updated!), false);
     });
   }
@@ -276,6 +280,7 @@ export class EscrowService {
         subject: { type: 'escrow', id },
         details: { amount: show({ amountMinor: amount, currency }), ...details },
       });
+      await this.publish(em, updated!, `escrow.${decision.to}`, now, { amount: { amountMinor: Number(amount), currency }, ...details });
       return toSettlementResult(op, toEscrowView(updated!), false);
     });
   }
@@ -297,6 +302,7 @@ export class EscrowService {
         [escrow.deal_id, reason, now],
       );
       await this.audit.record(actor, { action: 'escrow.frozen', orgId: escrow.seller_org_id, subject: { type: 'escrow', id: escrow.deal_id }, details: { reason } });
+      await this.publish(em, updated!, 'escrow.frozen', now, { reason });
       return toEscrowView(updated!);
     });
   }
@@ -318,7 +324,19 @@ export class EscrowService {
         subject: { type: 'escrow', id: escrow.deal_id },
         details: { reason: escrow.frozen_reason, resolution: o.resolution ?? null },
       });
+      await this.publish(em, updated!, 'escrow.unfrozen', now, { resolution: o.resolution ?? null });
       return toEscrowView(updated!);
+    });
+  }
+
+  /** Outgoing webhooks: the buyer, the seller and the broker hear of the escrow's moves. */
+  private async publish(em: EntityManager, escrow: EscrowRow, type: string, at: Date, data: Record<string, unknown>): Promise<void> {
+    await this.events.publish(em, {
+      type,
+      orgIds: [escrow.buyer_org_id, escrow.seller_org_id, ...(escrow.broker_org_id ? [escrow.broker_org_id] : [])],
+      subject: { type: 'escrow', id: escrow.deal_id },
+      data: { dealId: escrow.deal_id, status: escrow.status, fundingReference: escrow.funding_reference, ...data },
+      occurredAt: at,
     });
   }
 

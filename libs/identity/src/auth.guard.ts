@@ -12,6 +12,11 @@ const PLATFORM_ONLY = Symbol('PLATFORM_ONLY');
 
 /** No credentials needed (health, metrics, docs, the sandbox's public RDAP). */
 export const Public = () => applyDecorators(SetMetadata(PUBLIC, true), ApiSecurity({}));
+/**
+ * The route authenticates its caller itself, with a route guard that sets the request's actor
+ * (the calendar feed also accepts a feed token in its query); this guard lets it through.
+ */
+export const OwnAuthentication = () => SetMetadata(PUBLIC, true);
 /** Only these roles (the platform admin token passes every role check). */
 export const Roles = (...roles: Role[]) => applyDecorators(SetMetadata(ROLES, roles), ApiBearerAuth());
 /** Only actors of the platform organisation (the operator). */
@@ -27,8 +32,9 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
 });
 
 /**
- * Every route requires a valid bearer token unless marked @Public. Unknown, malformed and
- * revoked tokens get 401; a valid token without the role or outside the platform gets 403.
+ * Every route requires a valid bearer token unless marked @Public (or @OwnAuthentication, whose
+ * own guard does it). Unknown, malformed and revoked tokens get 401; a valid token without the
+ * role or outside the platform gets 403.
  * Whether a row of another organisation exists is never told: services answer 404.
  */
 @Injectable()

@@ -14,13 +14,14 @@ export interface BlockRow {
   evidence: Record<string, unknown> | null;
   failure_reason: string | null;
   verify_round: number;
+  rir_paid_until: Date | null;
   created_at: Date;
 }
 
 /** The select list for BlockRow, optionally qualified by a table alias. */
 export function blockColumns(alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  return ['id', 'holder_org_id', 'prefix::text AS prefix', 'rir', 'status', 'country', 'registered_at', 'verified_at', 'evidence', 'failure_reason', 'verify_round', 'created_at']
+  return ['id', 'holder_org_id', 'prefix::text AS prefix', 'rir', 'status', 'country', 'registered_at', 'verified_at', 'evidence', 'failure_reason', 'verify_round', 'rir_paid_until', 'created_at']
     .map((c) => a + c)
     .join(', ');
 }
@@ -37,6 +38,7 @@ export function toBlockView(r: BlockRow): BlockView {
     registeredAt: r.registered_at?.toISOString() ?? null,
     verifiedAt: r.verified_at?.toISOString() ?? null,
     failureReason: r.failure_reason,
+    rirPaidUntil: r.rir_paid_until?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
   };
 }

@@ -134,13 +134,39 @@ export class BlocksService {
   }
 
   /**
-   * The holder's standing at its RIR for a block, as far as the platform knows: verified
-   * (the registry's record named a confirmed handle of the holder), lapsed (the last check
-   * failed) or unverified (never checked, or a check under way). For risk placement.
+   * The holder's standing at its RIR for a block, as far as the platform knows: lapsed (the
+   * last check failed, or the RIR fees are paid only until a date that has passed), verified
+   * (the registry's record named a confirmed handle of the holder) or unverified (never
+   * checked, or a check under way). For risk placement.
    */
-  async standing(blockId: string): Promise<'verified' | 'unverified' | 'lapsed'> {
-    const [row]: { status: BlockRow['status'] }[] = await this.tx.manager().query('SELECT status FROM blocks WHERE id = $1', [blockId]);
-    return row?.status === 'verified' ? 'verified' : row?.status === 'verification_failed' ? 'lapsed' : 'unverified';
+  async standing(blockId: string): Promise<{ standing: 'verified' | 'unverified' | 'lapsed'; rirPaidUntil: Date | null }> {
+    const [row]: { status: BlockRow['status']; rir_paid_until: Date | null }[] = await this.tx
+      .manager()
+      .query('SELECT status, rir_paid_until FROM blocks WHERE id = $1', [blockId]);
+    const paidUntil = row?.rir_paid_until ?? null;
+    const unpaid = paidUntil !== null && paidUntil.getTime() <= (await this.clock.now()).getTime();
+    const standing = row?.status === 'verification_failed' || unpaid ? 'lapsed' : row?.status === 'verified' ? 'verified' : 'unverified';
+    return { standing, rirPaidUntil: paidUntil };
+  }
+
+  /**
+   * Records until when the holder's RIR fees for the block are paid (the holder, or the
+   * platform, from the RIR's invoice or account page). Must run inside the caller's
+   * transaction; answers the block before and after.
+   */
+  async setRirPaidUntil(actor: Actor, id: string, paidUntil: Date): Promise<{ before: BlockView; after: BlockView }> {
+    const em = this.tx.manager();
+    if (!em.queryRunner?.isTransactionActive) throw new Error('setRirPaidUntil must run inside a transaction');
+    const [row]: BlockRow[] = await em.query(`SELECT ${BLOCK_COLUMNS} FROM blocks WHERE id = $1 AND removed_at IS NULL FOR UPDATE`, [id]);
+    if (!row || !canSeeOrg(actor, row.holder_org_id)) throw Problems.notFound('The block', 'BLOCK.NOT_FOUND');
+    const [[updated]]: [BlockRow[], number] = await em.query(`UPDATE blocks SET rir_paid_until = $2 WHERE id = $1 RETURNING ${BLOCK_COLUMNS}`, [id, paidUntil]);
+    await this.audit.record(actor, {
+      action: 'block.rir_standing_set',
+      orgId: row.holder_org_id,
+      subject: { type: 'block', id },
+      details: { paidUntil: paidUntil.toISOString(), previous: row.rir_paid_until?.toISOString() ?? null },
+    });
+    return { before: toBlockView(row), after: toBlockView(updated!) };
   }
 
   private async visibleRow(actor: Actor, id: string): Promise<BlockRow> {

@@ -37,6 +37,13 @@ export class LeaseBilling {
             ORDER BY next_bill_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
           [BILLABLE_STATUSES, now],
         );
+        // Every month of the batch credits the platform's fees: lock them first, so that two
+        // billing runs (two workers) queue on them instead of deadlocking on the per-lease
+        // accounts each took before reaching the shared one.
+        const currencies = [...new Set(leases.map((l) => l.currency))];
+        const fees: string[] = [];
+        for (const currency of currencies) fees.push((await this.ledger.account({ owner: 'platform', purpose: 'fees', currency })).id);
+        if (fees.length > 0) await this.ledger.lockBalances(fees);
         for (const lease of leases) {
           const due = monthsDue({ startsAt: lease.starts_at, endsAt: lease.ends_at, billedThrough: lease.billed_through, now });
           for (const month of due) await this.postMonth(lease, month.index, month.from);

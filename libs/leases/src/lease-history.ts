@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor } from '@app/identity';
 import { BlocksService } from '@app/inventory';
-import { Clock, ProblemError, Transactions } from '@app/platform';
+import { Clock, DomainEvents, ProblemError, Transactions } from '@app/platform';
 import type { RiskSnapshot } from '@app/risk';
 import { type LeaseAction, type LeaseStatus, leaseTransition } from './domain/lifecycle.js';
 import { leaseRisks } from './domain/risks.js';
@@ -54,6 +54,7 @@ export class LeaseHistory {
     private readonly tx: Transactions,
     private readonly clock: Clock,
     private readonly blocks: BlocksService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Applies `action`; a transition the table does not allow is a 409 LEASE.INVALID_TRANSITION. */
@@ -93,6 +94,7 @@ export class LeaseHistory {
   }
 
   private async placement(lease: LeaseRow, registry: { roa: boolean; route: boolean; assignment: boolean }): Promise<RiskSnapshot> {
+    const standing = await this.blocks.standing(lease.block_id);
     return leaseRisks({
       status: lease.status,
       autoRenew: lease.auto_renew,
@@ -103,7 +105,8 @@ export class LeaseHistory {
       endsAt: lease.ends_at,
       noticeDeadline: lease.notice_deadline,
       registry,
-      lessorStanding: await this.blocks.standing(lease.block_id),
+      lessorStanding: standing.standing,
+      rirPaidUntil: standing.rirPaidUntil,
     });
   }
 
@@ -148,5 +151,27 @@ export class LeaseHistory {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [lease.id, seq, event, from, lease.status, JSON.stringify(actor), lease.updated_at, JSON.stringify(evidence), JSON.stringify(risks)],
     );
+    // Outgoing webhooks: 'lease.<event>' to both sides, in the same transaction.
+    await this.events.publish(this.tx.manager(), {
+      type: `lease.${event.toLowerCase().replace(/[^a-z_]+/g, '_')}`,
+      orgIds: [lease.lessee_org_id, lease.lessor_org_id, lease.holder_org_id],
+      subject: { type: 'lease', id: lease.id },
+      data: { leaseId: lease.id, event, fromStatus: from, status: lease.status, prefix: lease.prefix, evidence },
+      occurredAt: lease.updated_at,
+    });
+  }
+
+  /**
+   * The holder's standing for a block changed (its RIR fees lapsed or were paid): every live
+   * lease of the block gets an event with the risk placement that follows, so the lessees'
+   * continuity risk moves in their history. Runs in the caller's transaction; answers the
+   * leases noted, with their lessees.
+   */
+  async noteBlockStanding(blockId: string, event: string, evidence: Record<string, unknown>): Promise<{ leaseId: string; lesseeOrgId: string }[]> {
+    const rows: LeaseRow[] = await this.tx
+      .manager()
+      .query(`SELECT ${LEASE_COLUMNS} FROM leases WHERE block_id = $1 AND status IN ('provisioning', 'active', 'suspended', 'ending') ORDER BY id FOR UPDATE`, [blockId]);
+    for (const lease of rows) await this.note(lease, event, 'system', evidence);
+    return rows.map((l) => ({ leaseId: l.id, lesseeOrgId: l.lessee_org_id }));
   }
 }

@@ -147,7 +147,12 @@ export class LeaseRegistry {
       return this.tx.tx(async () => {
         const locked = await this.lockLease(lease.id);
         if (locked.status !== 'provisioning') return 'stale';
-        await this.history.apply(locked, 'provisioned', 'system', { evidence });
+        // The ROA's expiry, as published, is a deadline (roa.expiry) while the lease lives.
+        await this.tx.manager().query(
+          `UPDATE lease_registry_changes SET expires_at = $2 WHERE lease_id = $1 AND change = 'roa' AND phase = 'provision'`,
+          [lease.id, observed.roaExpiresAt],
+        );
+        await this.history.apply(locked, 'provisioned', 'system', { evidence: { ...evidence, roaExpiresAt: observed.roaExpiresAt?.toISOString() ?? null } });
         return 'active';
       });
     }

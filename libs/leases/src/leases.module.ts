@@ -14,6 +14,6 @@ import { SpaceCommitments } from './space-commitments.js';
 @Module({
   imports: [IdentityModule, InventoryModule, ListingsModule, RegistryModule, LedgerModule],
   providers: [SpaceCommitments, LeaseHistory, LeaseRegistry, LeasesService, DueLeases, LeaseBilling],
-  exports: [SpaceCommitments, LeasesService, LeaseRegistry, DueLeases, LeaseBilling],
+  exports: [SpaceCommitments, LeasesService, LeaseRegistry, DueLeases, LeaseBilling, LeaseHistory],
 })
 export class LeasesModule {}

@@ -238,6 +238,17 @@ export class LedgerService {
     return toPage(rows, page.limit, (r) => [r.id], (r) => ({ ...toAccount(r), balanceMinor: r.balance_minor }));
   }
 
+  /**
+   * Locks the balances of these accounts, in account order, until the caller's transaction
+   * ends: a caller that posts several entries sharing a busy account (the platform's fees)
+   * takes it first, so that two such transactions queue instead of deadlocking.
+   */
+  async lockBalances(accountIds: readonly string[]): Promise<void> {
+    const em = this.tx.manager();
+    if (!em.queryRunner?.isTransactionActive) throw new Error('lockBalances must run inside a transaction');
+    await em.query('SELECT 1 FROM ledger_balances WHERE account_id = ANY($1::uuid[]) ORDER BY account_id FOR UPDATE', [[...new Set(accountIds)]]);
+  }
+
   /** One account and its balance, or LEDGER.UNKNOWN_ACCOUNT. */
   async accountById(id: string): Promise<LedgerAccount & { balanceMinor: bigint }> {
     const rows: (AccountRow & { balance_minor: bigint })[] = isUuid(id)

@@ -20,3 +20,5 @@ export * from './queues/redis.js';
 export * from './util/canonical-json.js';
 export * from './platform.module.js';
 export * from './util/periodic-task.js';
+export * from './events/domain-events.js';
+export * from './observability/redact-url.js';

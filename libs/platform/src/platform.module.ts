@@ -10,6 +10,7 @@ import { IdempotencyInterceptor } from './http/idempotency.js';
 import { HEALTH_REDIS, HealthCheck } from './observability/health.js';
 import { Metrics } from './observability/metrics.js';
 import { Outbox } from './outbox/outbox.js';
+import { DomainEvents } from './events/domain-events.js';
 import { JobHandlerRegistry } from './queues/job-handler.js';
 import { QueueRegistry } from './queues/queue-registry.js';
 import { createRedis } from './queues/redis.js';
@@ -46,6 +47,7 @@ export class PlatformModule implements OnApplicationShutdown {
         clockProvider,
         QueueRegistry,
         Outbox,
+        DomainEvents,
         HealthCheck,
         Metrics,
         IdempotencyInterceptor,
@@ -58,6 +60,7 @@ export class PlatformModule implements OnApplicationShutdown {
         Clock,
         QueueRegistry,
         Outbox,
+        DomainEvents,
         HealthCheck,
         Metrics,
         IdempotencyInterceptor,

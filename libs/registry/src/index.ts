@@ -30,7 +30,7 @@ export { SandboxRegistryGateway, type SandboxRequestOutcome } from './gateway/sa
 export { LiveRegistryGateway, RIR_CHANGE_API, RIR_TRANSFER_PROCESS } from './gateway/live-gateway.js';
 export { RegistryGateways } from './gateway/registry-gateways.js';
 export { RegistryObserver, type ObservedChanges } from './gateway/registry-observer.js';
-export { assignmentSeen, observationEvidence, roaSeen, vrpsFor } from './gateway/observation.js';
+export { assignmentSeen, observationEvidence, roaExpiry, roaSeen, vrpsFor } from './gateway/observation.js';
 export * from './rpki/errors.js';
 export { parseVrpExport, vrpExportSchema, type Vrp, type VrpParse } from './rpki/vrps.js';
 export { VrpClient } from './rpki/vrp-client.js';

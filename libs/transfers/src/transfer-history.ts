@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { actorName } from '@app/escrow';
 import type { Actor } from '@app/identity';
-import { APP_CONFIG, type AppConfig, Clock, Outbox, ProblemError } from '@app/platform';
+import { APP_CONFIG, type AppConfig, Clock, DomainEvents, Outbox, ProblemError } from '@app/platform';
 import type { RiskSnapshot } from '@app/risk';
 import { type Actor as StageActor, type Stage, type Wait, dueHours, isTerminal, placementFor, transition } from './domain/index.js';
 import { TRANSFER_COLUMNS, type TransferRow } from './transfer-rows.js';
@@ -56,6 +56,7 @@ export class TransferHistory {
     private readonly clock: Clock,
     private readonly outbox: Outbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: DomainEvents,
   ) {}
 
   async move(em: EntityManager, row: TransferRow, m: Move): Promise<TransferRow> {
@@ -85,6 +86,14 @@ export class TransferHistory {
       `INSERT INTO transfer_events (transfer_id, seq, stage, from_stage, wait, actor, at, evidence, risks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [row.id, moved!.event_count, m.to, row.stage === m.to && !m.wait ? null : row.stage, m.wait ?? null, actorName(m.actor), now, JSON.stringify(m.evidence ?? {}), JSON.stringify(risks)],
     );
+    // Outgoing webhooks: every party hears of a stage reached (or a wait within one).
+    await this.events.publish(em, {
+      type: stageChanged ? 'transfer.stage_changed' : 'transfer.waiting',
+      orgIds: [row.buyer_org_id, row.seller_org_id, row.lister_org_id, ...(row.broker_org_id ? [row.broker_org_id] : [])],
+      subject: { type: 'transfer', id: row.id },
+      data: { transferId: row.id, prefix: row.prefix, from: row.stage, stage: m.to, wait: m.wait ?? null, dueAt: dueAt?.toISOString() ?? null, actor: actorName(m.actor) },
+      occurredAt: now,
+    });
     if (nextStepAt !== null) {
       const delayMs = Math.max(0, nextStepAt.getTime() - now.getTime());
       await this.outbox.add(advanceJob(row.id, m.to, moved!.step_round, delayMs), em);

@@ -55,6 +55,8 @@ export const sandboxBehaviourBody = z.strictObject({
   rdap: z.enum(['up', 'down']).optional(),
   changes: z.enum(CHANGES_BEHAVIOURS).optional(),
   changeDelayMs: z.number().int().min(0).max(MAX_CHANGE_DELAY_MS).optional(),
+  /** How long the ROAs it signs from then on are valid, in days (their expiry is a deadline); null: a calendar year, the default. */
+  roaValidityDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
 export type SandboxBehaviourBody = z.output<typeof sandboxBehaviourBody>;
 

@@ -1,7 +1,7 @@
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
 import { InventoryModule } from '@app/inventory';
-import { JOBS, QueueRegistry } from '@app/platform';
+import { QueueRegistry } from '@app/platform';
 import { EndExpiredMandatesHandler } from './end-expired-mandates.handler.js';
 import { VerifyBlockHandler } from './verify-block.handler.js';
 
@@ -15,8 +15,6 @@ export class InventoryWorkerModule implements OnApplicationBootstrap {
 
   /** Every minute; upserted by id, so every worker process may do this. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues
-      .queue(JOBS['inventory.end-expired-mandates'])
-      .upsertJobScheduler('inventory.end-expired-mandates.minutely', { every: 60_000 }, { name: 'inventory.end-expired-mandates', data: {} });
+    await this.queues.every('inventory.end-expired-mandates', 60_000, 'inventory.end-expired-mandates.minutely');
   }
 }

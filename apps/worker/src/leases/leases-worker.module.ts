@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
 import { LeasesModule } from '@app/leases';
-import { APP_CONFIG, type AppConfig, JOBS, QueueRegistry } from '@app/platform';
+import { APP_CONFIG, type AppConfig, QueueRegistry } from '@app/platform';
 import { RegistryChangeHandler, RegistryCheckHandler, ScanDueLeasesHandler } from './lease-jobs.handler.js';
 
 /** The leases context's job handlers. */
@@ -17,8 +17,6 @@ export class LeasesWorkerModule implements OnApplicationBootstrap {
 
   /** Upserted by id, so every worker process may do this; BullMQ makes one job per tick. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues
-      .queue(JOBS['leases.scan-due'])
-      .upsertJobScheduler('leases.scan-due.every', { every: this.config.leaseScanIntervalMs }, { name: 'leases.scan-due', data: {} });
+    await this.queues.every('leases.scan-due', this.config.leaseScanIntervalMs);
   }
 }

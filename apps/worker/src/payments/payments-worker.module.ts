@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EscrowModule } from '@app/escrow';
 import { IdentityModule } from '@app/identity';
-import { APP_CONFIG, type AppConfig, JOBS, QueueRegistry } from '@app/platform';
+import { APP_CONFIG, type AppConfig, QueueRegistry } from '@app/platform';
 import { ExecutePayoutHandler, ReconcilePaymentsHandler } from './payment-jobs.handler.js';
 
 /** The payments context's job handlers: Stripe payouts and their reconciler. */
@@ -17,6 +17,6 @@ export class PaymentsWorkerModule implements OnApplicationBootstrap {
 
   /** Upserted by id, so every worker process may do this; BullMQ makes one job per tick. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues.queue(JOBS['payments.reconcile']).upsertJobScheduler('payments.reconcile.every', { every: this.config.paymentsReconcileIntervalMs }, { name: 'payments.reconcile', data: {} });
+    await this.queues.every('payments.reconcile', this.config.paymentsReconcileIntervalMs);
   }
 }

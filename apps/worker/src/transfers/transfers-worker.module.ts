@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
-import { APP_CONFIG, type AppConfig, JOBS, QueueRegistry } from '@app/platform';
+import { APP_CONFIG, type AppConfig, QueueRegistry } from '@app/platform';
 import { TransfersModule } from '@app/transfers';
 import { AdvanceTransferHandler, ReconcileTransfersHandler } from './transfer-jobs.handler.js';
 
@@ -17,8 +17,6 @@ export class TransfersWorkerModule implements OnApplicationBootstrap {
 
   /** Upserted by id, so every worker process may do this; BullMQ makes one job per tick. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues
-      .queue(JOBS['transfers.reconcile'])
-      .upsertJobScheduler('transfers.reconcile.every', { every: this.config.transfersReconcileIntervalMs }, { name: 'transfers.reconcile', data: {} });
+    await this.queues.every('transfers.reconcile', this.config.transfersReconcileIntervalMs);
   }
 }

@@ -15,6 +15,8 @@ export interface BlockView {
   registeredAt: string | null;
   verifiedAt: string | null;
   failureReason: string | null;
+  /** Until when the holder's RIR fees for the block are paid, as last declared (null: not known). */
+  rirPaidUntil: string | null;
   createdAt: string;
 }
 

@@ -66,7 +66,7 @@ describe('leaseRisks: shape', () => {
   it.each(LEASE_STATUSES)('%s: four placements in order, under the matrix version', (status) => {
     const snapshot = leaseRisks(aLease({ status }));
     expect(snapshot.matrixVersion).toBe(LEASE_RISK_MATRIX_VERSION);
-    expect(LEASE_RISK_MATRIX_VERSION).toBe('lease-risks/1');
+    expect(LEASE_RISK_MATRIX_VERSION).toBe('lease-risks/2');
     expect(snapshot.risks.map((r) => [r.risk, r.bearer])).toEqual([
       ['continuity', 'lessee'],
       ['reputation', 'lessor'],
@@ -87,7 +87,7 @@ describe('leaseRisks: shape', () => {
 
   it('a full snapshot of an active, healthy lease', () => {
     expect(leaseRisks(aLease())).toEqual({
-      matrixVersion: 'lease-risks/1',
+      matrixVersion: 'lease-risks/2',
       risks: [
         { risk: 'continuity', bearer: 'lessee', exposure: { amountMinor: 128_000, currency: 'USD' }, status: 'monitored', mitigation: expect.stringContaining("re-checks the lessor's holdership") },
         { risk: 'reputation', bearer: 'lessor', exposure: { amountMinor: 128_000, currency: 'USD' }, status: 'monitored', mitigation: expect.stringContaining('verified gone') },
@@ -117,6 +117,29 @@ describe('leaseRisks: ended and failed leases close everything', () => {
 });
 
 describe('leaseRisks: continuity (the lessor\'s RIR standing, borne by the lessee)', () => {
+  it('RIR fees paid until a date still ahead: monitored, and the date is shown', () => {
+    const input = aLease();
+    const { continuity } = byRisk({ ...input, rirPaidUntil: new Date(input.now.getTime() + 86_400_000) });
+    expect(continuity.status).toBe('monitored');
+    expect(continuity.mitigation).toContain(`paid until ${new Date(input.now.getTime() + 86_400_000).toISOString()}`);
+  });
+
+  it('RIR fees unpaid (the paid-until date has passed): open, with the dates the RIR stops services and revokes', () => {
+    const input = aLease();
+    const paidUntil = new Date(input.now.getTime() - 86_400_000);
+    for (const s of LIVE_LEASE_STATUSES) {
+      const { continuity } = byRisk({ ...input, status: s, rirPaidUntil: paidUntil });
+      expect(continuity.status).toBe('open');
+      expect(continuity.bearer).toBe('lessee');
+      expect(continuity.mitigation).toContain(`unpaid since ${paidUntil.toISOString()}`);
+      expect(continuity.mitigation).toContain(`stops services at ${new Date(paidUntil.getTime() + 120 * 86_400_000).toISOString()}`);
+      expect(continuity.mitigation).toContain(`revokes the block at ${new Date(paidUntil.getTime() + 180 * 86_400_000).toISOString()}`);
+    }
+    // The paid-until instant itself counts as unpaid; an ended lease is closed whatever the fees.
+    expect(byRisk({ ...input, rirPaidUntil: input.now }).continuity.status).toBe('open');
+    expect(byRisk({ ...input, status: 'ended', rirPaidUntil: paidUntil }).continuity.status).toBe('closed');
+  });
+
   it.each<['verified' | 'unverified' | 'lapsed', RiskStatus, string]>([
     ['verified', 'monitored', 'is verified'],
     ['unverified', 'open', 'not verified yet'],

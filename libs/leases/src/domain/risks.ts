@@ -7,7 +7,7 @@ import { isTerminal, type LeaseStatus } from './lifecycle.js';
  * The lease risk matrix. Bump the version whenever a placement's bearer, exposure or status
  * rule changes: stored snapshots keep the version that produced them.
  */
-export const LEASE_RISK_MATRIX_VERSION = 'lease-risks/1';
+export const LEASE_RISK_MATRIX_VERSION = 'lease-risks/2';
 
 export interface LeaseRiskInput {
   readonly status: LeaseStatus;
@@ -24,6 +24,8 @@ export interface LeaseRiskInput {
   readonly registry: { readonly roa: boolean; readonly route: boolean; readonly assignment: boolean };
   /** The holder's standing with its RIR, as last checked (RDAP, fee status). */
   readonly lessorStanding: 'verified' | 'unverified' | 'lapsed';
+  /** Until when the holder's RIR fees for the block are paid, when known (lease-risks/2). */
+  readonly rirPaidUntil?: Date | null;
 }
 
 /**
@@ -93,20 +95,27 @@ type Exposure = RiskPlacement['exposure'];
 function continuity(input: LeaseRiskInput, over: boolean, exposure: Exposure): RiskPlacement {
   const watch =
     "The platform re-checks the lessor's holdership and standing at the RIR and warns the lessee when it slips: an RIR revokes space whose holder stops paying (ARIN stops services at 120 days past due and revokes at 180).";
-  const standing = {
-    verified: "The lessor's RIR standing is verified.",
-    unverified: "The lessor's RIR standing is not verified yet.",
-    lapsed: "The lessor's RIR standing has lapsed: the space may be revoked.",
-  }[input.lessorStanding];
-  const status: RiskStatus = over ? 'closed' : input.lessorStanding === 'verified' ? 'monitored' : 'open';
+  const paidUntil = input.rirPaidUntil ?? null;
+  const unpaid = paidUntil !== null && paidUntil.getTime() <= input.now.getTime();
+  const standing = unpaid
+    ? `The lessor's RIR fees for the block are unpaid since ${when(paidUntil)}: the RIR stops services at ${when(addDays(paidUntil, 120))} and revokes the block at ${when(addDays(paidUntil, 180))}, taking the lessee's unit with it.`
+    : {
+        verified: "The lessor's RIR standing is verified.",
+        unverified: "The lessor's RIR standing is not verified yet.",
+        lapsed: "The lessor's RIR standing has lapsed: the space may be revoked.",
+      }[input.lessorStanding];
+  const fees = !unpaid && paidUntil !== null ? ` Its RIR fees are paid until ${when(paidUntil)}.` : '';
+  const status: RiskStatus = over ? 'closed' : input.lessorStanding === 'verified' && !unpaid ? 'monitored' : 'open';
   return {
     risk: 'continuity',
     bearer: 'lessee',
     exposure,
-    mitigation: over ? "The lease is over: the lessee no longer depends on the lessor's standing." : `${standing} ${watch}`,
+    mitigation: over ? "The lease is over: the lessee no longer depends on the lessor's standing." : `${standing}${fees} ${watch}`,
     status,
   };
 }
+
+const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 
 function reputation(input: LeaseRiskInput, over: boolean, exposure: Exposure): RiskPlacement {
   const contact = input.registry.assignment

@@ -50,6 +50,16 @@ const schema = z
     TRANSFERS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     TRANSFER_DOCUMENTS_WAIT_MS: z.coerce.number().int().min(1_000).max(365 * 86_400_000).default(30 * 86_400_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    DEADLINES_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    DEADLINES_FULL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    ESCROW_FUNDING_WINDOW_MS: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(14 * 86_400_000),
+    ESCROW_REGISTRY_PROGRESS_MS: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(60 * 86_400_000),
+    WEBHOOKS_ALLOW_PRIVATE_URLS: booleanFlag.default(false),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000).default(86_400_000),
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(20),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOKS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.PLATFORM_ADMIN_TOKEN) {
@@ -118,6 +128,26 @@ export interface AppConfig {
    * another worker takes them back as stalled.
    */
   readonly workerLockMs: number;
+  /** How often the deadline scan runs (it follows the sandbox clock). */
+  readonly deadlinesScanIntervalMs: number;
+  /** How often (real time) the scan reads the big kinds whole instead of incrementally: its safety net. */
+  readonly deadlinesFullSweepIntervalMs: number;
+  /** How long an escrow may wait for the buyer's funds before it is overdue. */
+  readonly escrowFundingWindowMs: number;
+  /** How long a funded escrow may wait for the registry to complete the transfer before it is overdue. */
+  readonly escrowRegistryProgressMs: number;
+  readonly webhooks: {
+    /** Accept endpoint URLs that resolve to private, loopback or link-local addresses (tests, sandbox). */
+    readonly allowPrivateUrls: boolean;
+    /** The first retry's delay; each further one doubles it. */
+    readonly retryBaseMs: number;
+    /** Retries stop this long after the delivery was created. */
+    readonly retryForMs: number;
+    /** An endpoint is disabled after this many failed attempts in a row. */
+    readonly disableAfterFailures: number;
+    readonly timeoutMs: number;
+    readonly reconcileIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -161,6 +191,18 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     transfersReconcileIntervalMs: c.TRANSFERS_RECONCILE_INTERVAL_MS,
     transferDocumentsWaitMs: c.TRANSFER_DOCUMENTS_WAIT_MS,
     workerLockMs: c.WORKER_LOCK_MS,
+    deadlinesScanIntervalMs: c.DEADLINES_SCAN_INTERVAL_MS,
+    deadlinesFullSweepIntervalMs: c.DEADLINES_FULL_SWEEP_INTERVAL_MS,
+    escrowFundingWindowMs: c.ESCROW_FUNDING_WINDOW_MS,
+    escrowRegistryProgressMs: c.ESCROW_REGISTRY_PROGRESS_MS,
+    webhooks: {
+      allowPrivateUrls: c.WEBHOOKS_ALLOW_PRIVATE_URLS,
+      retryBaseMs: c.WEBHOOK_RETRY_BASE_MS,
+      retryForMs: c.WEBHOOK_RETRY_FOR_MS,
+      disableAfterFailures: c.WEBHOOK_DISABLE_AFTER_FAILURES,
+      timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+      reconcileIntervalMs: c.WEBHOOKS_RECONCILE_INTERVAL_MS,
+    },
   };
 }
 

@@ -20,6 +20,10 @@ export const QUEUES = {
   payments: 'payments',
   /** The transfer pipeline: one job per stage step, and its reconciler. */
   transfers: 'transfers',
+  /** The deadline scan (notifications). */
+  deadlines: 'deadlines',
+  /** Outgoing webhooks: fan-out of domain events to endpoints, deliveries, their reconciler. */
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -49,6 +53,14 @@ export const JOBS = {
   'transfers.advance': QUEUES.transfers,
   /** Scheduled: queues every transfer whose next step is due (lost jobs, Redis flushed, polls). */
   'transfers.reconcile': QUEUES.transfers,
+  /** Scheduled: records one notification per deadline and threshold crossed (by the sandbox clock), once. */
+  'deadlines.scan': QUEUES.deadlines,
+  /** Creates one delivery per subscribed endpoint for a domain event; data { eventId }; job id 'event:<id>:fan-out'. */
+  'webhooks.fan-out': QUEUES.webhooks,
+  /** Sends one webhook delivery attempt; data { deliveryId, attempt }; job id 'delivery:<id>:<attempt>'. */
+  'webhooks.deliver': QUEUES.webhooks,
+  /** Scheduled: fans out events without deliveries and re-queues deliveries whose attempt is overdue (lost jobs). */
+  'webhooks.reconcile': QUEUES.webhooks,
 } as const satisfies Record<string, QueueName>;
 export type JobName = keyof typeof JOBS;
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { QUEUES, type QueueName } from './queue-names.js';
+import { JOBS, type JobName, QUEUES, type QueueName } from './queue-names.js';
 import { createRedis } from './redis.js';
 
 /** The BullMQ queues of this process (producers only), created once and closed at shutdown. */
@@ -37,6 +37,15 @@ export class QueueRegistry implements OnApplicationShutdown {
       this.queues.set(name, q);
     }
     return q;
+  }
+
+  /**
+   * Runs `job` every `everyMs` on its queue: a BullMQ job scheduler, upserted by id, so every
+   * worker process may call this at start-up and BullMQ still makes one job per tick. The id
+   * (default '<job>.every') is stored in Redis: keep it when changing the interval.
+   */
+  async every(job: JobName, everyMs: number, schedulerId = `${job}.every`): Promise<void> {
+    await this.queue(JOBS[job]).upsertJobScheduler(schedulerId, { every: everyMs }, { name: job, data: {} });
   }
 
   all(): Queue[] {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parsePrefixOrThrow } from '@app/ipam';
 import { rdapIpNetworkSchema } from '../rdap/rdap-types.js';
 import { renderNetwork } from '../sandbox/rdap-render.js';
-import { assignmentSeen, observationEvidence, roaSeen, vrpsFor } from './observation.js';
+import { assignmentSeen, observationEvidence, roaExpiry, roaSeen, vrpsFor } from './observation.js';
 
 const holder = { handle: 'HOLDER-1', rir: 'ARIN' as const, name: 'Holder Inc', email: 'noc@holder.example', createdAt: new Date(), updatedAt: new Date() };
 const unit = parsePrefixOrThrow('45.91.20.0/24');
@@ -45,6 +45,23 @@ describe('what an operator would see of a lease', () => {
     expect(roaSeen(vrps, unit, 64500)).toBe(false);
     expect(roaSeen([...vrps, { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin' }], unit, 64500)).toBe(true);
     expect(roaSeen(vrps, unit, 64501)).toBe(true);
+  });
+
+  it("reads the ROA's expiry from the VRPs: the earliest of the matching ones, null when none says", () => {
+    const soon = new Date('2027-01-01T00:00:00Z');
+    const later = new Date('2027-06-01T00:00:00Z');
+    expect(roaExpiry(vrps, unit, 64501)).toBeNull();
+    const dated = [
+      ...vrps,
+      { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin', expires: later },
+      { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'ripe', expires: soon },
+      // Not this lease's ROA: another AS, another maxLength, a covering prefix.
+      { asn: 64501, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin', expires: new Date('2026-01-01T00:00:00Z') },
+      { asn: 64500, prefix: '45.91.20.0/24', maxLength: 25, ta: 'arin', expires: new Date('2026-01-01T00:00:00Z') },
+      { asn: 64500, prefix: '45.91.20.0/22', maxLength: 24, ta: 'arin', expires: new Date('2026-01-01T00:00:00Z') },
+    ];
+    expect(roaExpiry(dated, unit, 64500)).toEqual(soon);
+    expect(roaExpiry(dated, unit, 64999)).toBeNull();
   });
 
   it('keeps the VRPs of exactly this prefix as evidence, with the RDAP network seen', () => {

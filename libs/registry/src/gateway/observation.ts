@@ -35,6 +35,14 @@ export function roaSeen(vrps: readonly Vrp[], unit: Prefix, asn: number): boolea
   return vrpsFor(vrps, unit).some((v) => v.asn === asn && v.maxLength === exactMaxLength(unit));
 }
 
+/** When the lease's ROA (the AS, exact maxLength) lapses, as the VRPs say: the earliest, or null when unknown. */
+export function roaExpiry(vrps: readonly Vrp[], unit: Prefix, asn: number): Date | null {
+  const times = vrpsFor(vrps, unit)
+    .filter((v) => v.asn === asn && v.maxLength === exactMaxLength(unit) && v.expires !== undefined)
+    .map((v) => v.expires!.getTime());
+  return times.length > 0 ? new Date(Math.min(...times)) : null;
+}
+
 /** What was seen, small and JSON-able, for a lease's event history. */
 export function observationEvidence(network: RdapIpNetwork | null, vrps: readonly Vrp[], unit: Prefix): Record<string, unknown> {
   const matching = vrpsFor(vrps, unit);

@@ -105,6 +105,8 @@ export class UnknownTransferTicketError extends Error {
 export interface RegistryObservation {
   readonly assignment: boolean;
   readonly roa: boolean;
+  /** When the ROA lapses, as the published VRPs say (null: not said, or no ROA). */
+  readonly roaExpiresAt: Date | null;
   readonly route: boolean;
   readonly evidence: Record<string, unknown>;
 }

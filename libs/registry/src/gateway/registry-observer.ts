@@ -5,7 +5,7 @@ import { RdapNotFoundError } from '../rdap/errors.js';
 import { RdapClient } from '../rdap/rdap-client.js';
 import type { RdapIpNetwork } from '../rdap/rdap-types.js';
 import { VrpClient } from '../rpki/vrp-client.js';
-import { assignmentSeen, observationEvidence, roaSeen } from './observation.js';
+import { assignmentSeen, observationEvidence, roaExpiry, roaSeen } from './observation.js';
 import type { RegistryChangeSpec, RegistryObservation } from './registry-gateway.js';
 import { RegistryGateways } from './registry-gateways.js';
 
@@ -40,6 +40,7 @@ export class RegistryObserver {
     return {
       assignment: assignmentSeen(network, unit, spec.customer.handle),
       roa: roaSeen(vrps, unit, spec.asn),
+      roaExpiresAt: roaExpiry(vrps, unit, spec.asn),
       route,
       evidence: {
         ...observationEvidence(network, vrps, unit),

@@ -153,7 +153,9 @@ export class SandboxRegistryGateway implements RegistryGateway {
     const rows: { rir: Rir }[] =
       c.kind === 'roa'
         ? await em.query(
-            `INSERT INTO sandbox_rir_roas (prefix, asn, max_length, rir, created_at) VALUES ($1::cidr, $2, $3, $4, $5)
+            `INSERT INTO sandbox_rir_roas (prefix, asn, max_length, rir, created_at, expires_at)
+             SELECT $1::cidr, $2, $3, $4, $5::timestamptz, $5::timestamptz + coalesce(make_interval(days => b.roa_validity_days), interval '1 year')
+               FROM sandbox_rir_behaviour b WHERE b.rir = $4
              ON CONFLICT DO NOTHING RETURNING rir`,
             [c.text, c.asn, exactMaxLength(c.prefix), this.rir, now],
           )

@@ -28,8 +28,8 @@ describe('VrpClient over HTTP', () => {
     stub.handler = answer(200, vrps);
     seen.length = 0;
     await expect(client().vrps()).resolves.toEqual([
-      { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin' },
-      { asn: 13335, prefix: '1.1.1.0/24', maxLength: 24, ta: 'apnic' },
+      { asn: 64500, prefix: '45.91.20.0/24', maxLength: 24, ta: 'arin', expires: new Date(1800000000 * 1000) },
+      { asn: 13335, prefix: '1.1.1.0/24', maxLength: 24, ta: 'apnic', expires: new Date(1800000000 * 1000) },
     ]);
     await client({ RPKI_VRPS_URL: `${stub.baseUrl}/export/vrps.json` }).vrps();
     expect(seen).toEqual(['/sandbox/rpki/vrps.json', '/export/vrps.json']);

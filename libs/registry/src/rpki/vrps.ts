@@ -12,6 +12,8 @@ export interface Vrp {
   readonly maxLength: number;
   /** The trust anchor it validated under, lower-case ('arin', 'ripe', ...). */
   readonly ta: string;
+  /** When the ROA lapses (rpki-client's `expires`, Unix seconds), when the export says. */
+  readonly expires?: Date;
 }
 
 const MAX_ASN = 4294967295;
@@ -31,6 +33,7 @@ const roa = z.looseObject({
   prefix: z.string().min(2).max(64).regex(/^[0-9A-Fa-f.:]+\/[0-9]{1,3}$/, 'must be a prefix such as 45.91.20.0/24'),
   maxLength: z.number().int().min(0).max(128),
   ta: z.string().min(1).max(64).transform((v) => v.toLowerCase()),
+  expires: z.number().int().min(0).max(253402300799).optional(),
 });
 
 export const vrpExportSchema = z.looseObject({
@@ -47,5 +50,8 @@ export function parseVrpExport(json: unknown): VrpParse {
     const first = parsed.error.issues[0];
     return { ok: false, reason: first ? `${first.path.join('.') || '(root)'} ${first.message}` : 'invalid' };
   }
-  return { ok: true, vrps: parsed.data.roas.map((r) => ({ asn: r.asn, prefix: r.prefix, maxLength: r.maxLength, ta: r.ta })) };
+  return {
+    ok: true,
+    vrps: parsed.data.roas.map((r) => ({ asn: r.asn, prefix: r.prefix, maxLength: r.maxLength, ta: r.ta, ...(r.expires !== undefined ? { expires: new Date(r.expires * 1000) } : {}) })),
+  };
 }

@@ -24,7 +24,7 @@ import {
   toNetworkRow,
 } from './sandbox-types.js';
 
-const BEHAVIOUR_COLUMNS = 'rir, transfer, delay_ms, rdap, changes, change_delay_ms, updated_at';
+const BEHAVIOUR_COLUMNS = 'rir, transfer, delay_ms, rdap, changes, change_delay_ms, roa_validity_days, updated_at';
 
 export type SandboxLookup<T> = { readonly kind: 'found'; readonly value: T } | { readonly kind: 'not_found' } | { readonly kind: 'down'; readonly rir: Rir };
 
@@ -155,15 +155,15 @@ export class SandboxRegistry {
       const [rows]: [BehaviourDbRow[], number] = await em.query(
         `UPDATE sandbox_rir_behaviour SET transfer = coalesce($2, transfer), delay_ms = coalesce($3, delay_ms),
                 rdap = coalesce($4, rdap), changes = coalesce($5, changes), change_delay_ms = coalesce($6, change_delay_ms),
-                updated_at = now()
+                roa_validity_days = CASE WHEN $8 THEN $7::integer ELSE roa_validity_days END, updated_at = now()
           WHERE rir = $1 RETURNING ${BEHAVIOUR_COLUMNS}`,
-        [input.rir, input.transfer ?? null, input.delayMs ?? null, input.rdap ?? null, input.changes ?? null, input.changeDelayMs ?? null],
+        [input.rir, input.transfer ?? null, input.delayMs ?? null, input.rdap ?? null, input.changes ?? null, input.changeDelayMs ?? null, input.roaValidityDays ?? null, input.roaValidityDays !== undefined],
       );
       await this.audit.record(actor, {
         action: 'sandbox.behaviour_set',
         orgId: null,
         subject: { type: 'sandbox_rir', id: input.rir },
-        details: { transfer: input.transfer, delayMs: input.delayMs, rdap: input.rdap, changes: input.changes, changeDelayMs: input.changeDelayMs },
+        details: { transfer: input.transfer, delayMs: input.delayMs, rdap: input.rdap, changes: input.changes, changeDelayMs: input.changeDelayMs, roaValidityDays: input.roaValidityDays },
         requestId,
       });
       return toBehaviourView(rows[0]!);
@@ -216,10 +216,17 @@ export class SandboxRegistry {
   /** Every ROA of the stand-in RIRs as rpki-client would export their VRPs (public, like RDAP). */
   async vrps(): Promise<VrpExport> {
     this.assertEnabled();
-    const rows: { prefix: string; asn: bigint; max_length: number; rir: Rir; created_at: Date }[] = await this.tx
+    const rows: { prefix: string; asn: bigint; max_length: number; rir: Rir; created_at: Date; expires_at: Date | null }[] = await this.tx
       .manager()
-      .query('SELECT prefix::text, asn, max_length, rir, created_at FROM sandbox_rir_roas ORDER BY prefix, asn, max_length');
-    const roas = rows.map((r) => ({ prefix: parsePrefixOrRefuse(r.prefix), asn: Number(r.asn), maxLength: r.max_length, rir: r.rir, createdAt: r.created_at }));
+      .query('SELECT prefix::text, asn, max_length, rir, created_at, expires_at FROM sandbox_rir_roas ORDER BY prefix, asn, max_length');
+    const roas = rows.map((r) => ({
+      prefix: parsePrefixOrRefuse(r.prefix),
+      asn: Number(r.asn),
+      maxLength: r.max_length,
+      rir: r.rir,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }));
     return renderVrps(roas, await this.clock.now());
   }
 

@@ -52,6 +52,8 @@ export interface SandboxBehaviourInput {
   readonly rdap?: 'up' | 'down';
   readonly changes?: ChangesBehaviour;
   readonly changeDelayMs?: number;
+  /** null: back to the default, a calendar year. */
+  readonly roaValidityDays?: number | null;
 }
 
 export interface SandboxEntityView {
@@ -84,6 +86,8 @@ export interface SandboxBehaviourView {
   rdap: 'up' | 'down';
   changes: ChangesBehaviour;
   changeDelayMs: number;
+  /** null: a calendar year. */
+  roaValidityDays: number | null;
   updatedAt: string;
 }
 
@@ -124,6 +128,7 @@ export interface BehaviourDbRow {
   rdap: 'up' | 'down';
   changes: ChangesBehaviour;
   change_delay_ms: number;
+  roa_validity_days: number | null;
   updated_at: Date;
 }
 
@@ -174,6 +179,7 @@ export function toBehaviourView(r: BehaviourDbRow): SandboxBehaviourView {
     rdap: r.rdap,
     changes: r.changes,
     changeDelayMs: r.change_delay_ms,
+    roaValidityDays: r.roa_validity_days,
     updatedAt: r.updated_at.toISOString(),
   };
 }

@@ -13,6 +13,8 @@ export interface SandboxRoaRow {
   readonly maxLength: number;
   readonly rir: Rir;
   readonly createdAt: Date;
+  /** When the ROA lapses; null or absent: a year after it was made. */
+  readonly expiresAt?: Date | null;
 }
 
 export interface VrpExportEntry {
@@ -33,7 +35,7 @@ export interface VrpExport {
 export function renderVrps(rows: readonly SandboxRoaRow[], buildtime: Date): VrpExport {
   const roas = [...rows]
     .sort((a, b) => comparePrefixes(a.prefix, b.prefix) || a.asn - b.asn || a.maxLength - b.maxLength)
-    .map((r) => ({ asn: asnText(r.asn), prefix: formatPrefix(r.prefix), maxLength: r.maxLength, ta: trustAnchorOf(r.rir), expires: expiresAt(r.createdAt) }));
+    .map((r) => ({ asn: asnText(r.asn), prefix: formatPrefix(r.prefix), maxLength: r.maxLength, ta: trustAnchorOf(r.rir), expires: r.expiresAt ? Math.floor(r.expiresAt.getTime() / 1000) : expiresAt(r.createdAt) }));
   return { metadata: { buildtime: buildtime.toISOString(), roas: roas.length }, roas };
 }
 
