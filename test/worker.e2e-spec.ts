@@ -252,6 +252,37 @@ describe('worker', () => {
     });
   });
 
+  describe('when Redis loses the job schedulers', () => {
+    let w: Worker;
+
+    beforeAll(async () => {
+      w = await startWorker({ WORKER_SCHEDULE_CHECK_MS: '200', DEADLINES_SCAN_INTERVAL_MS: '45000' });
+    });
+    afterAll(async () => {
+      await w?.worker.close();
+    });
+
+    it('restores each of its schedulers, with its interval, within WORKER_SCHEDULE_CHECK_MS', async () => {
+      const queues = w.worker.get(QueueRegistry);
+      const scans = queues.queue(JOBS['deadlines.scan']);
+      const audit = queues.queue(JOBS['audit.verify-chain']);
+      await waitFor('the schedulers to be registered', async () => (await scans.getJobScheduler('deadlines.scan.every')) !== undefined, { timeoutMs: 10_000 });
+      // What an emptied Redis (or a failover to an empty replica) leaves: no schedulers.
+      expect(await scans.removeJobScheduler('deadlines.scan.every')).toBe(true);
+      expect(await audit.removeJobScheduler('audit.verify-chain.hourly')).toBe(true);
+      // (No look in between: the keeper may put them back within its 200 ms.)
+      await waitFor(
+        'both schedulers to be back',
+        async () => Boolean((await scans.getJobScheduler('deadlines.scan.every')) && (await audit.getJobScheduler('audit.verify-chain.hourly'))),
+        { timeoutMs: 10_000, intervalMs: 50 },
+      );
+      expect(await scans.getJobScheduler('deadlines.scan.every')).toMatchObject({ every: 45_000, name: 'deadlines.scan' });
+      expect(await audit.getJobScheduler('audit.verify-chain.hourly')).toMatchObject({ every: 3_600_000, name: 'audit.verify-chain' });
+      // Nothing to restore when nothing is missing.
+      await expect(queues.restoreSchedules()).resolves.toEqual([]);
+    });
+  });
+
   describe('with two relays at once', () => {
     let a: Worker;
     let b: Worker;

@@ -1,7 +1,7 @@
 import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
-import { type AppConfig, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, createRedis } from '@app/platform';
+import { type AppConfig, JobHandlerRegistry, OutboxRelay, PlatformModule, QUEUES, QueueRegistry, ScheduleKeeper, createRedis } from '@app/platform';
 import { AuditSealer, IDENTITY_ENTITIES, IdentityModule } from '@app/identity';
 import { INVENTORY_ENTITIES } from '@app/inventory';
 import { LEASES_ENTITIES } from '@app/leases';
@@ -47,7 +47,7 @@ export class WorkerModule implements OnModuleInit, OnApplicationBootstrap, OnApp
         DeadlinesWorkerModule,
         WebhooksWorkerModule,
       ],
-      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
+      providers: [{ provide: WORKER_REDIS, useValue: connection }, OutboxRelay, ScheduleKeeper, AuditSealer, ...Object.values(QUEUES).map(processorFor), VerifyAuditChainHandler],
     };
   }
 

@@ -22,3 +22,4 @@ export * from './platform.module.js';
 export * from './util/periodic-task.js';
 export * from './events/domain-events.js';
 export * from './observability/redact-url.js';
+export * from './queues/schedule-keeper.js';

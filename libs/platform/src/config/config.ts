@@ -50,6 +50,7 @@ const schema = z
     TRANSFERS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     TRANSFER_DOCUMENTS_WAIT_MS: z.coerce.number().int().min(1_000).max(365 * 86_400_000).default(30 * 86_400_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    WORKER_SCHEDULE_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     DEADLINES_SCAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     DEADLINES_FULL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
     ESCROW_FUNDING_WINDOW_MS: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(14 * 86_400_000),
@@ -128,6 +129,8 @@ export interface AppConfig {
    * another worker takes them back as stalled.
    */
   readonly workerLockMs: number;
+  /** How often a worker checks that its job schedulers are still in Redis (and restores them). */
+  readonly workerScheduleCheckMs: number;
   /** How often the deadline scan runs (it follows the sandbox clock). */
   readonly deadlinesScanIntervalMs: number;
   /** How often (real time) the scan reads the big kinds whole instead of incrementally: its safety net. */
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     transfersReconcileIntervalMs: c.TRANSFERS_RECONCILE_INTERVAL_MS,
     transferDocumentsWaitMs: c.TRANSFER_DOCUMENTS_WAIT_MS,
     workerLockMs: c.WORKER_LOCK_MS,
+    workerScheduleCheckMs: c.WORKER_SCHEDULE_CHECK_MS,
     deadlinesScanIntervalMs: c.DEADLINES_SCAN_INTERVAL_MS,
     deadlinesFullSweepIntervalMs: c.DEADLINES_FULL_SWEEP_INTERVAL_MS,
     escrowFundingWindowMs: c.ESCROW_FUNDING_WINDOW_MS,

@@ -10,6 +10,8 @@ import { createRedis } from './redis.js';
 export class QueueRegistry implements OnApplicationShutdown {
   private readonly connection: Redis;
   private readonly queues = new Map<QueueName, Queue>();
+  /** The job schedulers this process keeps: scheduler id -> job and interval. */
+  private readonly schedules = new Map<string, { job: JobName; everyMs: number }>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.connection = createRedis(config.redisUrl, { name: 'ipv4m-producer' });
@@ -45,7 +47,24 @@ export class QueueRegistry implements OnApplicationShutdown {
    * (default '<job>.every') is stored in Redis: keep it when changing the interval.
    */
   async every(job: JobName, everyMs: number, schedulerId = `${job}.every`): Promise<void> {
+    this.schedules.set(schedulerId, { job, everyMs });
     await this.queue(JOBS[job]).upsertJobScheduler(schedulerId, { every: everyMs }, { name: job, data: {} });
+  }
+
+  /**
+   * Upserts again every scheduler this process keeps that Redis no longer has (Redis was
+   * emptied or replaced): without it, scheduled scans would stop until a worker restarts.
+   * Answers the ids restored.
+   */
+  async restoreSchedules(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const [id, { job, everyMs }] of this.schedules) {
+      const queue = this.queue(JOBS[job]);
+      if (await queue.getJobScheduler(id)) continue;
+      await queue.upsertJobScheduler(id, { every: everyMs }, { name: job, data: {} });
+      restored.push(id);
+    }
+    return restored;
   }
 
   all(): Queue[] {
