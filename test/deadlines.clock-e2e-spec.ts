@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NotificationScan } from '@app/deadlines';
@@ -7,10 +6,11 @@ import { type TestOrg, anOrg, bearer } from './support/identity-fixtures.js';
 import { aMandate, aVerifiedBlock } from './support/inventory-fixtures.js';
 import { type LeaseJson, aLease, aLeaseListing, aLeaseRequest, getLease, leaseReaches } from './support/lease-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
-import { QueueProbe, emptyRunRedis, waitFor, within } from './support/queues.js';
+import { QueueProbe, emptyRunRedis, waitFor } from './support/queues.js';
 import { Sandbox, anEmail, mailboxOf } from './support/registry-fixtures.js';
 import { baseEnv, testEnv } from './support/test-env.js';
 import { aConfirmedHandle, aSaleListing, propose, transferReaches } from './support/transfer-fixtures.js';
+import { type WorkerProcess, killWorker, spawnWorker } from './support/worker-process.js';
 
 /**
  * Issue 7's done-when, on the sandbox clock: one deadline of every kind is made between 7
@@ -63,16 +63,11 @@ interface Chosen {
   deadline?: DeadlineJson;
 }
 
-interface Worker {
-  readonly child: ChildProcess;
-  out: string;
-}
-
 describe('deadlines on the sandbox clock (e2e, two worker processes)', () => {
   let t: ListeningApi;
   let db: DataSource;
   let sandbox: Sandbox;
-  const workers: Worker[] = [];
+  const workers: WorkerProcess[] = [];
   /** Each organisation's ops contacts. */
   const contacts = new Map<string, string[]>();
   const chosen = new Map<Kind, Chosen>();
@@ -81,32 +76,18 @@ describe('deadlines on the sandbox clock (e2e, two worker processes)', () => {
   const admin = () => bearer(t.adminToken);
   const at = (from: Date, ms: number) => new Date(from.getTime() + ms);
 
-  const startWorker = async (): Promise<Worker> => {
-    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
-      env: {
-        ...process.env,
-        ...baseEnv(),
+  const startWorker = async (): Promise<WorkerProcess> => {
+    const w = await spawnWorker(
+      {
         ...ESCROW_ENV,
         SANDBOX_BASE_URL: t.baseUrl,
         DEADLINES_SCAN_INTERVAL_MS: '300',
         LEASE_SCAN_INTERVAL_MS: '300',
         TRANSFERS_RECONCILE_INTERVAL_MS: '500',
-        LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const w: Worker = { child, out: '' };
-    workers.push(w);
-    child.stdout!.on('data', (d: Buffer) => (w.out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (w.out += d.toString()));
-    await within(
-      'the worker process to start',
-      20_000,
-      new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', () => w.out.includes('"worker started"') && resolve());
-        child.on('exit', (code) => reject(new Error(`worker exited with ${code} before starting: ${w.out.slice(-2000)}`)));
-      }),
+      { keepOutput: true },
     );
+    workers.push(w);
     return w;
   };
 
@@ -188,8 +169,7 @@ describe('deadlines on the sandbox clock (e2e, two worker processes)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(workers.map(({ child }) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)))));
+    await Promise.all(workers.map(({ child }) => killWorker(child)));
     // The scan's 300 ms scheduler and what the killed workers held must not reach another run's work.
     await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await sandbox?.behaviour({ rir: 'ARIN', roaValidityDays: null, transfer: 'approve', delayMs: 0 });
@@ -427,7 +407,7 @@ describe('deadlines on the sandbox clock (e2e, two worker processes)', () => {
 
   it('ran the scan on both worker processes, each making notifications', async () => {
     const made = workers.map((w) =>
-      w.out
+      w.output()
         .split('\n')
         .filter((line) => line.startsWith('{') && line.endsWith('}') && line.includes('"deadline notifications"'))
         .map((line) => JSON.parse(line) as Record<Threshold, number>)

@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi } from './support/app.js';
 import { type TestOrg, anOrg } from './support/identity-fixtures.js';
 import { aLease, aLeaseListing, aLeaseRequest, leaseReaches } from './support/lease-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
-import { emptyRunRedis, waitFor, within } from './support/queues.js';
+import { emptyRunRedis, waitFor } from './support/queues.js';
 import { Sandbox } from './support/registry-fixtures.js';
 import { baseEnv, testEnv } from './support/test-env.js';
+import { killWorker, spawnWorker } from './support/worker-process.js';
 
 /**
  * A worker killed (SIGKILL) in the middle of provisioning a lease, after the registry took a
@@ -24,23 +25,8 @@ describe('a worker killed during provisioning (e2e, worker processes)', () => {
   const children: ChildProcess[] = [];
 
   const workerProcess = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
-      env: { ...process.env, ...baseEnv(), SANDBOX_BASE_URL: registry.baseUrl, WORKER_LOCK_MS: '2000', LEASE_SCAN_INTERVAL_MS: '500', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child } = await spawnWorker({ SANDBOX_BASE_URL: registry.baseUrl, WORKER_LOCK_MS: '2000', LEASE_SCAN_INTERVAL_MS: '500' });
     children.push(child);
-    let out = '';
-    await within(
-      'the worker process to start',
-      20_000,
-      new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"worker started"')) resolve();
-        });
-        child.on('exit', (code) => reject(new Error(`worker exited with ${code} before starting: ${out.slice(-2000)}`)));
-      }),
-    );
     return child;
   };
 
@@ -52,8 +38,7 @@ describe('a worker killed during provisioning (e2e, worker processes)', () => {
     lessee = await anOrg(t);
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)))));
+    await Promise.all(children.map(killWorker));
     // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
     await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await sandbox?.behaviour({ rir: 'ARIN', changes: 'apply', changeDelayMs: 0 });

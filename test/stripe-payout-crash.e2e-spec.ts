@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,9 +7,10 @@ import { ConnectedAccounts, EscrowService, PayoutService } from '@app/escrow';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi } from './support/app.js';
 import { anOrg } from './support/identity-fixtures.js';
-import { emptyRunRedis, waitFor, within } from './support/queues.js';
+import { emptyRunRedis, waitFor } from './support/queues.js';
 import { StripeStandIn } from './support/stripe-stand-in.js';
 import { baseEnv, testEnv } from './support/test-env.js';
+import { killWorker, spawnWorker } from './support/worker-process.js';
 
 /**
  * A worker process killed (SIGKILL) between Stripe's answer and its own commit (issue 5: "the
@@ -83,41 +84,22 @@ describe('a worker killed between Stripe\'s answer and its commit (e2e, worker p
   const children: ChildProcess[] = [];
 
   const workerProcess = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
-      env: {
-        ...process.env,
-        ...baseEnv(),
-        PAYMENTS_PROVIDER: 'stripe',
-        STRIPE_SECRET_KEY: 'sk_test_crash',
-        STRIPE_WEBHOOK_SECRET: SECRET,
-        STRIPE_API_BASE: proxy.baseUrl,
-        WORKER_LOCK_MS: '1500',
-        // Jobs cut off twice fail for good as stalled; the reconciler queues them again.
-        PAYMENTS_RECONCILE_INTERVAL_MS: '2000',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child } = await spawnWorker({
+      PAYMENTS_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_crash',
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      STRIPE_API_BASE: proxy.baseUrl,
+      WORKER_LOCK_MS: '1500',
+      // Jobs cut off twice fail for good as stalled; the reconciler queues them again.
+      PAYMENTS_RECONCILE_INTERVAL_MS: '2000',
     });
     children.push(child);
-    let out = '';
-    await within(
-      'the worker process to start',
-      20_000,
-      new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"worker started"')) resolve();
-        });
-        child.on('exit', (code) => reject(new Error(`worker exited with ${code} before starting: ${out.slice(-2000)}`)));
-      }),
-    );
     return child;
   };
   const killOnAnswer = (child: ChildProcess) => {
     proxy.armed = 1;
     proxy.onAnswered = async () => {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+      await killWorker(child);
     };
   };
 
@@ -129,8 +111,7 @@ describe('a worker killed between Stripe\'s answer and its commit (e2e, worker p
     db = t.app.get(DataSource);
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)))));
+    await Promise.all(children.map(killWorker));
     // What the killed workers held (a scheduler's tick among them) must not stall the next file's work.
     await emptyRunRedis(testEnv().redisUrl, baseEnv().REDIS_KEY_PREFIX!);
     await t?.close();

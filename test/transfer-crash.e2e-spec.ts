@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { type TestApp, startApi } from './support/app.js';
 import { anOrg, bearer } from './support/identity-fixtures.js';
 import { type ListeningApi, startListeningApi } from './support/listening.js';
-import { emptyRunRedis, sleep, within } from './support/queues.js';
+import { emptyRunRedis, sleep } from './support/queues.js';
 import { Sandbox } from './support/registry-fixtures.js';
 import { baseEnv, testEnv } from './support/test-env.js';
+import { killWorker, spawnWorker } from './support/worker-process.js';
 import { aConfirmedHandle, aSaleListing, propose } from './support/transfer-fixtures.js';
 
 /**
@@ -28,35 +29,12 @@ describe('the transfer pipeline through kills and a Redis flush (e2e, worker pro
   const admin = () => bearer(t.adminToken);
 
   const workerProcess = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
-      env: { ...process.env, ...baseEnv(), SANDBOX_BASE_URL: registry.baseUrl, WORKER_LOCK_MS: '1500', TRANSFERS_RECONCILE_INTERVAL_MS: '500', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child } = await spawnWorker({ SANDBOX_BASE_URL: registry.baseUrl, WORKER_LOCK_MS: '1500', TRANSFERS_RECONCILE_INTERVAL_MS: '500' });
     workers.add(child);
     child.once('exit', () => workers.delete(child));
-    let out = '';
-    await within(
-      'a worker process to start',
-      20_000,
-      new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"worker started"')) resolve();
-        });
-        child.on('exit', (code) => reject(new Error(`worker exited with ${code} before starting: ${out.slice(-2000)}`)));
-      }),
-    );
-    child.stdout!.removeAllListeners('data');
-    child.stdout!.resume();
-    child.stderr!.resume();
     return child;
   };
-  const kill = async (child: ChildProcess) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  };
+  const kill = killWorker;
 
   beforeAll(async () => {
     registry = await startListeningApi();
