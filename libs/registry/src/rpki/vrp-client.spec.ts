@@ -15,7 +15,9 @@ describe('VrpClient over HTTP', () => {
   beforeAll(() => stub.start());
   afterAll(() => stub.stop());
 
-  const client = (overrides: Record<string, string> = {}) => new VrpClient(loadConfig({ SANDBOX_BASE_URL: stub.baseUrl, RDAP_TIMEOUT_MS: '300', ...overrides }));
+  // A generous timeout, so that a busy machine cannot turn an answer into "no answer"; the
+  // timeout tests set their own.
+  const client = (overrides: Record<string, string> = {}) => new VrpClient(loadConfig({ SANDBOX_BASE_URL: stub.baseUrl, RDAP_TIMEOUT_MS: '5000', ...overrides }));
   const vrps = {
     metadata: { buildtime: '2026-01-01T00:00:00Z', roas: 2 },
     roas: [
@@ -45,7 +47,7 @@ describe('VrpClient over HTTP', () => {
   it('throws RpkiUnavailableError when the export does not answer in time', async () => {
     stub.handler = () => undefined; // never answers
     const started = Date.now();
-    const err = await client().vrps().catch((e: unknown) => e);
+    const err = await client({ RDAP_TIMEOUT_MS: '300' }).vrps().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpkiUnavailableError);
     expect((err as Error).message).toContain('no answer within 300 ms');
     expect(Date.now() - started).toBeLessThan(3000);
@@ -56,7 +58,7 @@ describe('VrpClient over HTTP', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"roas": [');
     };
-    const err = await client().vrps().catch((e: unknown) => e);
+    const err = await client({ RDAP_TIMEOUT_MS: '300' }).vrps().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpkiUnavailableError);
   });
 
