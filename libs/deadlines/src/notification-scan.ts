@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditLog } from '@app/identity';
 import { LeaseHistory } from '@app/leases';
 import { APP_CONFIG, type AppConfig, Clock, DomainEvents, Transactions } from '@app/platform';
 import { Mailer } from '@app/registry';
@@ -110,7 +109,6 @@ export class NotificationScan {
     private readonly mailer: Mailer,
     private readonly events: DomainEvents,
     private readonly leases: LeaseHistory,
-    private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

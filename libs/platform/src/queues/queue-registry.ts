@@ -48,7 +48,7 @@ export class QueueRegistry implements OnApplicationShutdown {
    */
   async every(job: JobName, everyMs: number, schedulerId = `${job}.every`): Promise<void> {
     this.schedules.set(schedulerId, { job, everyMs });
-    await this.queue(JOBS[job]).upsertJobScheduler(schedulerId, { every: everyMs }, { name: job, data: {} });
+    await this.upsertSchedule(schedulerId, job, everyMs);
   }
 
   /**
@@ -59,12 +59,15 @@ export class QueueRegistry implements OnApplicationShutdown {
   async restoreSchedules(): Promise<string[]> {
     const restored: string[] = [];
     for (const [id, { job, everyMs }] of this.schedules) {
-      const queue = this.queue(JOBS[job]);
-      if (await queue.getJobScheduler(id)) continue;
-      await queue.upsertJobScheduler(id, { every: everyMs }, { name: job, data: {} });
+      if (await this.queue(JOBS[job]).getJobScheduler(id)) continue;
+      await this.upsertSchedule(id, job, everyMs);
       restored.push(id);
     }
     return restored;
+  }
+
+  private async upsertSchedule(id: string, job: JobName, everyMs: number): Promise<void> {
+    await this.queue(JOBS[job]).upsertJobScheduler(id, { every: everyMs }, { name: job, data: {} });
   }
 
   all(): Queue[] {
